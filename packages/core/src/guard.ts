@@ -1,0 +1,419 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ACTION_KINDS,
+  type ActionKind,
+  type ActionRequest,
+  EFFECTS,
+  type Effect,
+  type RequestContext,
+} from './action-request.js';
+import type { ApprovalGate } from './approval-gate.js';
+import type { AuditRecorder, AuditScope, CallOutcome } from './audit-recorder.js';
+import { type CallContext, type CallScope, mergeCallContext } from './call-context.js';
+import type { CredentialVerifier } from './credential-verifier.js';
+import type { Decider } from './decider.js';
+import { type Decision, isDecision, type Obligation } from './decision.js';
+import {
+  AccessDeniedError,
+  ApprovalDeniedError,
+  ApprovalRequiredError,
+  CredentialError,
+  type GuardStage,
+  GuardFaultError,
+  InputValidationError,
+} from './errors.js';
+import { formatIssuePath } from './internal/format-path.js';
+import type { Principal } from './principal.js';
+import type { SessionStore } from './session-store.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+
+/** What a guarded tool's body receives besides its input. */
+export interface ToolExecutionContext {
+  readonly principal: Principal;
+  readonly request: ActionRequest;
+  readonly decision: Decision;
+  readonly callId: string;
+  /** The consumed approval, when a human approved this exact call. */
+  readonly approvalId?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** A tool (or retriever, or action) as its author declares it. */
+export interface ToolDefinition<Input, Output> {
+  readonly name: string;
+  readonly description: string;
+  /** zod 4 or any other Standard Schema. */
+  readonly inputSchema: StandardSchemaV1<unknown, Input>;
+  readonly effect: Effect;
+  /** Defaults to `tool`. */
+  readonly kind?: ActionKind | undefined;
+  /** The system the tool touches. */
+  readonly target?: string | undefined;
+  execute(input: Input, context: ToolExecutionContext): Output | Promise<Output>;
+}
+
+/** A tool wrapped by `guard()`. Its body runs only after an allow (or a consumed approval). */
+export interface GuardedTool<Input, Output> {
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema: StandardSchemaV1<unknown, Input>;
+  readonly effect: Effect;
+  readonly kind: ActionKind;
+  readonly target: string | undefined;
+  /**
+   * Runs the enforcement loop for one call. Resolves with the tool's output, or rejects with an
+   * `AccessDeniedError` (blocked; the body did not run), an `ApprovalRequiredError` (paused), or the
+   * body's own error.
+   */
+  call(input: unknown, context?: CallContext): Promise<Output>;
+}
+
+/** Scores a request in context; the result becomes `request.context.risk`. */
+export interface RiskScorer {
+  score(request: ActionRequest): number | Promise<number>;
+}
+
+/** Carries out one kind of obligation. */
+export interface ObligationHandler {
+  /** Runs after approval and before the intent record; throwing denies the call. */
+  before?(obligation: Obligation, request: ActionRequest): void | Promise<void>;
+  /** Runs after the body succeeded; throwing withholds the output. */
+  after?(obligation: Obligation, request: ActionRequest, output: unknown): void | Promise<void>;
+}
+
+/** The parts of the enforcement loop. Required parts have no default, on purpose. */
+export interface Enforcement {
+  readonly verifier: CredentialVerifier;
+  readonly decider: Decider;
+  readonly recorder: AuditRecorder;
+  /** Without a gate, every `approve` decision is a deny. */
+  readonly approvals?: ApprovalGate | undefined;
+  /** Where session labels live; required for `label-session` obligations to be met. */
+  readonly sessions?: SessionStore | undefined;
+  /** The implicit call context. */
+  readonly scope?: CallScope | undefined;
+  readonly riskScorer?: RiskScorer | undefined;
+  /** Handlers by obligation type, on top of the built-in `label-session`. */
+  readonly obligations?: Readonly<Record<string, ObligationHandler>> | undefined;
+  /** Epoch milliseconds; injectable for tests. */
+  readonly now?: (() => number) | undefined;
+  readonly newCallId?: (() => string) | undefined;
+}
+
+/**
+ * Wraps a tool in the enforcement loop: validate input -> verify credential -> build and score the
+ * request -> decide -> (human approval) -> obligations -> durable intent -> execute -> record.
+ *
+ * Any failure of the loop itself denies the call (`GuardFaultError`) and the body never runs.
+ *
+ * @example
+ * ```ts
+ * const getTicket = guard(
+ *   {
+ *     name: 'get_ticket',
+ *     description: 'Read a support ticket',
+ *     inputSchema: z.object({ id: z.string() }),
+ *     effect: 'read',
+ *     execute: async ({ id }) => tickets.get(id),
+ *   },
+ *   enforcement,
+ * );
+ * await getTicket.call({ id: 'T-1' }, { credential: agentToken });
+ * ```
+ * @see https://csrc.nist.gov/pubs/sp/800/207/final
+ */
+export function guard<Input, Output>(
+  tool: ToolDefinition<Input, Output>,
+  enforcement: Enforcement,
+): GuardedTool<Input, Output> {
+  assertToolDefinition(tool);
+  assertEnforcement(enforcement);
+  const kind = tool.kind ?? 'tool';
+  const now = enforcement.now ?? Date.now;
+  const newCallId = enforcement.newCallId ?? randomUUID;
+  const handlers: Readonly<Record<string, ObligationHandler>> = {
+    'label-session': labelSessionHandler(enforcement.sessions),
+    ...enforcement.obligations,
+  };
+
+  async function call(rawInput: unknown, explicit?: CallContext): Promise<Output> {
+    const context = mergeCallContext(enforcement.scope?.current(), explicit);
+    const callId = context.callId ?? newCallId();
+    const descriptor = { kind, name: tool.name, effect: tool.effect, callId, target: tool.target };
+    let recorded = false;
+    try {
+      return await enforcement.recorder.record(descriptor, async (scope) => {
+        recorded = true;
+        return runLoop(rawInput, context, callId, scope);
+      });
+    } catch (error) {
+      if (recorded) throw error;
+      // The recorder failed before the call started: nothing may run unlogged.
+      throw fault('record', error, tool.name, callId);
+    }
+  }
+
+  async function runLoop(
+    rawInput: unknown,
+    context: CallContext,
+    callId: string,
+    scope: AuditScope,
+  ): Promise<Output> {
+    let stage: GuardStage = 'validate';
+    let executed = false;
+    let output: Output;
+    try {
+      const input = await validateInput(tool, rawInput, callId);
+
+      stage = 'verify';
+      if (typeof context.credential !== 'string' || context.credential === '') {
+        throw new CredentialError(`No credential was presented for "${tool.name}"`, { tool: tool.name, callId });
+      }
+      const time = now();
+      const principal = await enforcement.verifier.verify(context.credential, {
+        audience: context.audience,
+        now: time,
+      });
+
+      stage = 'context';
+      const storedLabels =
+        context.sessionId !== undefined && enforcement.sessions
+          ? await enforcement.sessions.labels(context.sessionId)
+          : [];
+      let request = buildRequest({ tool, kind, input, callId, principal, context, time, storedLabels });
+
+      stage = 'enrich';
+      if (enforcement.riskScorer) {
+        const risk = await enforcement.riskScorer.score(request);
+        if (typeof risk !== 'number' || Number.isNaN(risk) || risk < 0 || risk > 1) {
+          throw new TypeError(`Risk scorer returned ${String(risk)}; expected a number in [0, 1]`);
+        }
+        request = { ...request, context: { ...request.context, risk } };
+      }
+
+      stage = 'decide';
+      const decision = await enforcement.decider.decide(request);
+      if (!isDecision(decision)) throw new TypeError('Decider returned a value that is not a Decision');
+      scope.decided(request, decision);
+      if (decision.effect === 'deny') {
+        throw new AccessDeniedError(`Denied "${tool.name}": ${decision.reason}`, {
+          stage: 'decide',
+          tool: tool.name,
+          callId,
+          decision,
+        });
+      }
+
+      stage = 'approve';
+      let approvalId: string | undefined;
+      if (decision.effect === 'approve') {
+        approvalId = await obtainApproval(request, decision, context);
+      }
+
+      stage = 'obligation';
+      for (const obligation of decision.obligations) {
+        const handler = handlers[obligation.type];
+        if (!handler) throw new TypeError(`No handler for obligation "${obligation.type}"`);
+        await handler.before?.(obligation, request);
+      }
+
+      stage = 'intent';
+      await scope.intent(request, decision);
+
+      stage = 'execute';
+      executed = true;
+      output = await tool.execute(input, {
+        principal,
+        request,
+        decision,
+        callId,
+        approvalId,
+        signal: context.signal,
+      });
+
+      stage = 'obligation';
+      for (const obligation of decision.obligations) {
+        await handlers[obligation.type]?.after?.(obligation, request, output);
+      }
+    } catch (error) {
+      const final = executed && stage === 'execute' ? error : classify(stage, error, tool.name, callId);
+      await settle(scope, outcomeOf(final, executed && stage === 'execute'), tool.name, callId);
+      throw final;
+    }
+    await settle(scope, { status: 'ok', output }, tool.name, callId);
+    return output;
+  }
+
+  async function obtainApproval(request: ActionRequest, decision: Decision, context: CallContext) {
+    if (!enforcement.approvals) {
+      throw new ApprovalDeniedError(`"${tool.name}" needs approval and no approval gate is configured`, {
+        tool: tool.name,
+        callId: request.callId,
+        decision,
+      });
+    }
+    const outcome = await enforcement.approvals.authorize(request, decision, {
+      approvalId: context.approvalId,
+      signal: context.signal,
+    });
+    if (outcome?.status === 'approved' && typeof outcome.approvalId === 'string') return outcome.approvalId;
+    if (outcome?.status === 'denied') {
+      throw new ApprovalDeniedError(`Approval refused for "${tool.name}": ${outcome.reason}`, {
+        tool: tool.name,
+        callId: request.callId,
+        decision,
+        approvalId: outcome.approvalId,
+      });
+    }
+    throw new TypeError('Approval gate returned a value that is not an ApprovalOutcome');
+  }
+
+  return Object.freeze({
+    name: tool.name,
+    description: tool.description,
+    inputSchema: tool.inputSchema,
+    effect: tool.effect,
+    kind,
+    target: tool.target,
+    call,
+  });
+}
+
+async function validateInput<Input>(
+  tool: ToolDefinition<Input, unknown>,
+  rawInput: unknown,
+  callId: string,
+): Promise<Input> {
+  const result = await tool.inputSchema['~standard'].validate(rawInput);
+  if (result.issues) {
+    const issues = result.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message }));
+    throw new InputValidationError(tool.name, issues, { callId });
+  }
+  return result.value;
+}
+
+function buildRequest<Input>(parts: {
+  tool: ToolDefinition<Input, unknown>;
+  kind: ActionKind;
+  input: Input;
+  callId: string;
+  principal: Principal;
+  context: CallContext;
+  time: number;
+  storedLabels: readonly string[];
+}): ActionRequest {
+  const { tool, context } = parts;
+  const requestContext: RequestContext = {
+    time: parts.time,
+    sessionId: context.sessionId,
+    labels: [...new Set([...parts.storedLabels, ...(context.labels ?? [])])],
+    userMessages: [...(context.userMessages ?? [])],
+    audience: context.audience,
+    attributes: { ...context.attributes },
+  };
+  return {
+    kind: parts.kind,
+    name: tool.name,
+    effect: tool.effect,
+    target: tool.target,
+    input: parts.input,
+    callId: parts.callId,
+    principal: parts.principal,
+    context: requestContext,
+  };
+}
+
+/** Errors Palisade raised on purpose pass through; anything else becomes a fault at its stage. */
+function classify(stage: GuardStage, error: unknown, tool: string, callId: string): Error {
+  if (AccessDeniedError.isInstance(error) || ApprovalRequiredError.isInstance(error)) return error as Error;
+  return fault(stage, error, tool, callId);
+}
+
+function fault(stage: GuardStage, error: unknown, tool: string, callId: string): GuardFaultError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new GuardFaultError(`Denied "${tool}": the ${stage} stage failed (${detail})`, {
+    stage,
+    tool,
+    callId,
+    cause: error,
+  });
+}
+
+function outcomeOf(error: unknown, fromBody: boolean): CallOutcome {
+  const asError = error instanceof Error ? error : new Error(String(error));
+  if (fromBody) return { status: 'error', error: asError };
+  if (ApprovalRequiredError.isInstance(error)) return { status: 'pending-approval', error: asError };
+  return { status: 'denied', error: asError };
+}
+
+/** Records the outcome; a recorder that cannot record turns the call into a fault. */
+async function settle(scope: AuditScope, outcome: CallOutcome, tool: string, callId: string): Promise<void> {
+  try {
+    await scope.result(outcome);
+  } catch (error) {
+    throw fault('record', error, tool, callId);
+  }
+}
+
+function labelSessionHandler(sessions: SessionStore | undefined): ObligationHandler {
+  return {
+    before(obligation, request) {
+      readLabels(obligation);
+      if (!sessions || request.context.sessionId === undefined) {
+        throw new TypeError(
+          `"${request.name}" labels the session, but ${sessions ? 'the call has no sessionId' : 'no session store is configured'}`,
+        );
+      }
+    },
+    async after(obligation, request) {
+      // `before` checked both exist.
+      await sessions!.addLabels(request.context.sessionId!, readLabels(obligation));
+    },
+  };
+}
+
+function readLabels(obligation: Obligation): string[] {
+  const labels = obligation.labels;
+  if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) {
+    throw new TypeError('A label-session obligation needs `labels: string[]`');
+  }
+  return labels;
+}
+
+function assertToolDefinition(tool: ToolDefinition<unknown, unknown>): void {
+  if (typeof tool !== 'object' || tool === null) throw new TypeError('guard(): tool must be an object');
+  if (typeof tool.name !== 'string' || !/^[A-Za-z0-9_.:-]{1,128}$/.test(tool.name)) {
+    throw new TypeError(`guard(): tool.name must be 1-128 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(tool.name)}`);
+  }
+  if (typeof tool.description !== 'string') throw new TypeError(`guard(): "${tool.name}" needs a description`);
+  if (typeof tool.inputSchema?.['~standard']?.validate !== 'function') {
+    throw new TypeError(`guard(): "${tool.name}" inputSchema must be a Standard Schema (zod 4, valibot, ...)`);
+  }
+  if (!EFFECTS.includes(tool.effect)) {
+    throw new TypeError(`guard(): "${tool.name}" effect must be one of ${EFFECTS.join(', ')}, got ${String(tool.effect)}`);
+  }
+  if (tool.kind !== undefined && !ACTION_KINDS.includes(tool.kind)) {
+    throw new TypeError(`guard(): "${tool.name}" kind must be one of ${ACTION_KINDS.join(', ')}`);
+  }
+  if (typeof tool.execute !== 'function') throw new TypeError(`guard(): "${tool.name}" needs an execute function`);
+}
+
+function assertEnforcement(enforcement: Enforcement): void {
+  if (typeof enforcement !== 'object' || enforcement === null) {
+    throw new TypeError('guard(): enforcement must be an object');
+  }
+  for (const [key, method] of [
+    ['verifier', 'verify'],
+    ['decider', 'decide'],
+    ['recorder', 'record'],
+  ] as const) {
+    const part = enforcement[key] as unknown as Record<string, unknown> | undefined;
+    if (typeof part?.[method] !== 'function') {
+      throw new TypeError(`guard(): enforcement.${key} is required and must have ${method}()`);
+    }
+  }
+  if (enforcement.approvals !== undefined && typeof enforcement.approvals.authorize !== 'function') {
+    throw new TypeError('guard(): enforcement.approvals must have authorize()');
+  }
+}
+

@@ -1,0 +1,40 @@
+export type { ActionKind, ActionRequest, Effect, RequestContext } from './action-request.js';
+export { ACTION_KINDS, EFFECTS, isPersistentEffect } from './action-request.js';
+export type { ActionDigestInput } from './action-digest.js';
+export { actionDigest } from './action-digest.js';
+export type { ApprovalGate, ApprovalOutcome, AuthorizeOptions } from './approval-gate.js';
+export type { AuditRecorder, AuditScope, CallDescriptor, CallOutcome } from './audit-recorder.js';
+export type { CallContext, CallScope } from './call-context.js';
+export { createCallScope, mergeCallContext } from './call-context.js';
+export { canonicalJson } from './canonical-json.js';
+export type { CredentialVerifier, VerifyOptions } from './credential-verifier.js';
+export type { Decider } from './decider.js';
+export type { Decision, DecisionEffect, Obligation } from './decision.js';
+export { isDecision } from './decision.js';
+export type { AccessDeniedErrorOptions, GuardStage, InputIssue } from './errors.js';
+export {
+  AccessDeniedError,
+  ApprovalDeniedError,
+  ApprovalRequiredError,
+  CredentialError,
+  GuardFaultError,
+  InputValidationError,
+  PalisadeError,
+  TokenExpiredError,
+  TokenRevokedError,
+} from './errors.js';
+export type {
+  Enforcement,
+  GuardedTool,
+  ObligationHandler,
+  RiskScorer,
+  ToolDefinition,
+  ToolExecutionContext,
+} from './guard.js';
+export { guard } from './guard.js';
+export type { CallRecord, MemoryRecorder } from './memory-recorder.js';
+export { createMemoryRecorder } from './memory-recorder.js';
+export type { AgentIdentity, Principal, UserIdentity } from './principal.js';
+export type { SessionStore } from './session-store.js';
+export { createMemorySessionStore } from './session-store.js';
+export type { StandardSchemaV1 } from './standard-schema.js';

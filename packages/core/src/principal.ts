@@ -1,0 +1,42 @@
+/** The agent that acts: a workload identity, never a shared service account. */
+export interface AgentIdentity {
+  /** SPIFFE-style URI, e.g. `spiffe://acme.example/agent/support-bot`. */
+  readonly id: string;
+  /** Short display name (the last path segment of the id unless set). */
+  readonly name?: string | undefined;
+  /** The running instance (pod, process) when the token names one. */
+  readonly instance?: string | undefined;
+}
+
+/** The human the agent acts for. */
+export interface UserIdentity {
+  readonly id: string;
+  readonly roles: readonly string[];
+  readonly tenant?: string | undefined;
+}
+
+/**
+ * Who is acting, as established by a verified credential.
+ *
+ * A `Principal` only ever comes out of a `CredentialVerifier`; guarded calls never accept one from
+ * the caller directly.
+ */
+export interface Principal {
+  readonly agent: AgentIdentity;
+  /** The user on whose behalf the agent acts, when it acts for one. */
+  readonly user?: UserIdentity | undefined;
+  /**
+   * The delegation chain, outermost first: the user (when there is one), then each agent down to
+   * the one acting now (RFC 8693 `act` nesting, flattened).
+   */
+  readonly delegation: readonly string[];
+  readonly scopes: readonly string[];
+  readonly task?: string | undefined;
+  /** The credential's `jti`. */
+  readonly tokenId?: string | undefined;
+  readonly issuer?: string | undefined;
+  /** Epoch seconds at which the credential expires. */
+  readonly expiresAt?: number | undefined;
+  /** Further verified claims (environment, tenant, ...), for conditions in policy. */
+  readonly claims: Readonly<Record<string, unknown>>;
+}

@@ -52,7 +52,10 @@ export function createCallScope(): CallScope {
 }
 
 /** Merges two contexts: `inner` wins field by field; labels and messages accumulate. */
-export function mergeCallContext(outer: CallContext | undefined, inner: CallContext | undefined): CallContext {
+export function mergeCallContext(
+  outer: CallContext | undefined,
+  inner: CallContext | undefined,
+): CallContext {
   if (!outer) return { ...inner };
   if (!inner) return { ...outer };
   const merged: Record<string, unknown> = { ...outer };

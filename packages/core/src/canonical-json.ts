@@ -50,7 +50,9 @@ function serialize(value: unknown, where: string, seen: Set<object>): string {
     const keys = Object.keys(record)
       .filter((key) => record[key] !== undefined)
       .sort();
-    const members = keys.map((key) => `${JSON.stringify(key)}:${serialize(record[key], `${where}.${key}`, seen)}`);
+    const members = keys.map(
+      (key) => `${JSON.stringify(key)}:${serialize(record[key], `${where}.${key}`, seen)}`,
+    );
     return `{${members.join(',')}}`;
   } finally {
     seen.delete(object);

@@ -105,7 +105,11 @@ export class InputValidationError extends AccessDeniedError {
   override readonly code: string = 'ERR_INPUT_INVALID';
   readonly issues: readonly InputIssue[];
 
-  constructor(tool: string, issues: readonly InputIssue[], options: Omit<AccessDeniedErrorOptions, 'stage'> = {}) {
+  constructor(
+    tool: string,
+    issues: readonly InputIssue[],
+    options: Omit<AccessDeniedErrorOptions, 'stage'> = {},
+  ) {
     const list = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
     super(`Invalid input for "${tool}": ${list}`, { ...options, tool, stage: 'validate' });
     this.issues = Object.freeze([...issues]);
@@ -140,7 +144,10 @@ export class ApprovalDeniedError extends AccessDeniedError {
   override readonly code: string = 'ERR_APPROVAL_DENIED';
   readonly approvalId: string | undefined;
 
-  constructor(message: string, options: Omit<AccessDeniedErrorOptions, 'stage'> & { approvalId?: string | undefined }) {
+  constructor(
+    message: string,
+    options: Omit<AccessDeniedErrorOptions, 'stage'> & { approvalId?: string | undefined },
+  ) {
     super(message, { ...options, stage: 'approve' });
     this.approvalId = options.approvalId;
   }
@@ -169,7 +176,13 @@ export class ApprovalRequiredError extends PalisadeError {
   /** Epoch milliseconds after which the request can no longer be approved. */
   readonly expiresAt: number;
 
-  constructor(options: { approvalId: string; digest: string; tool: string; callId: string; expiresAt: number }) {
+  constructor(options: {
+    approvalId: string;
+    digest: string;
+    tool: string;
+    callId: string;
+    expiresAt: number;
+  }) {
     super(`"${options.tool}" needs human approval (request ${options.approvalId})`);
     this.approvalId = options.approvalId;
     this.digest = options.digest;

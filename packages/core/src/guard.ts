@@ -18,8 +18,8 @@ import {
   ApprovalDeniedError,
   ApprovalRequiredError,
   CredentialError,
-  type GuardStage,
   GuardFaultError,
+  type GuardStage,
   InputValidationError,
 } from './errors.js';
 import { formatIssuePath } from './internal/format-path.js';
@@ -167,7 +167,10 @@ export function guard<Input, Output>(
 
       stage = 'verify';
       if (typeof context.credential !== 'string' || context.credential === '') {
-        throw new CredentialError(`No credential was presented for "${tool.name}"`, { tool: tool.name, callId });
+        throw new CredentialError(`No credential was presented for "${tool.name}"`, {
+          tool: tool.name,
+          callId,
+        });
       }
       const time = now();
       const principal = await enforcement.verifier.verify(context.credential, {
@@ -286,7 +289,10 @@ async function validateInput<Input>(
 ): Promise<Input> {
   const result = await tool.inputSchema['~standard'].validate(rawInput);
   if (result.issues) {
-    const issues = result.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message }));
+    const issues = result.issues.map((issue) => ({
+      path: formatIssuePath(issue.path),
+      message: issue.message,
+    }));
     throw new InputValidationError(tool.name, issues, { callId });
   }
   return result.value;
@@ -383,19 +389,27 @@ function readLabels(obligation: Obligation): string[] {
 function assertToolDefinition(tool: ToolDefinition<unknown, unknown>): void {
   if (typeof tool !== 'object' || tool === null) throw new TypeError('guard(): tool must be an object');
   if (typeof tool.name !== 'string' || !/^[A-Za-z0-9_.:-]{1,128}$/.test(tool.name)) {
-    throw new TypeError(`guard(): tool.name must be 1-128 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(tool.name)}`);
+    throw new TypeError(
+      `guard(): tool.name must be 1-128 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(tool.name)}`,
+    );
   }
-  if (typeof tool.description !== 'string') throw new TypeError(`guard(): "${tool.name}" needs a description`);
+  if (typeof tool.description !== 'string')
+    throw new TypeError(`guard(): "${tool.name}" needs a description`);
   if (typeof tool.inputSchema?.['~standard']?.validate !== 'function') {
-    throw new TypeError(`guard(): "${tool.name}" inputSchema must be a Standard Schema (zod 4, valibot, ...)`);
+    throw new TypeError(
+      `guard(): "${tool.name}" inputSchema must be a Standard Schema (zod 4, valibot, ...)`,
+    );
   }
   if (!EFFECTS.includes(tool.effect)) {
-    throw new TypeError(`guard(): "${tool.name}" effect must be one of ${EFFECTS.join(', ')}, got ${String(tool.effect)}`);
+    throw new TypeError(
+      `guard(): "${tool.name}" effect must be one of ${EFFECTS.join(', ')}, got ${String(tool.effect)}`,
+    );
   }
   if (tool.kind !== undefined && !ACTION_KINDS.includes(tool.kind)) {
     throw new TypeError(`guard(): "${tool.name}" kind must be one of ${ACTION_KINDS.join(', ')}`);
   }
-  if (typeof tool.execute !== 'function') throw new TypeError(`guard(): "${tool.name}" needs an execute function`);
+  if (typeof tool.execute !== 'function')
+    throw new TypeError(`guard(): "${tool.name}" needs an execute function`);
 }
 
 function assertEnforcement(enforcement: Enforcement): void {
@@ -416,4 +430,3 @@ function assertEnforcement(enforcement: Enforcement): void {
     throw new TypeError('guard(): enforcement.approvals must have authorize()');
   }
 }
-

@@ -1,7 +1,7 @@
-export type { ActionKind, ActionRequest, Effect, RequestContext } from './action-request.js';
-export { ACTION_KINDS, EFFECTS, isPersistentEffect } from './action-request.js';
 export type { ActionDigestInput } from './action-digest.js';
 export { actionDigest } from './action-digest.js';
+export type { ActionKind, ActionRequest, Effect, RequestContext } from './action-request.js';
+export { ACTION_KINDS, EFFECTS, isPersistentEffect } from './action-request.js';
 export type { ApprovalGate, ApprovalOutcome, AuthorizeOptions } from './approval-gate.js';
 export type { AuditRecorder, AuditScope, CallDescriptor, CallOutcome } from './audit-recorder.js';
 export type { CallContext, CallScope } from './call-context.js';
@@ -38,3 +38,16 @@ export type { AgentIdentity, Principal, UserIdentity } from './principal.js';
 export type { SessionStore } from './session-store.js';
 export { createMemorySessionStore } from './session-store.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
+export type {
+  ApprovalConsumeFailure,
+  ApprovalConsumeResult,
+  ApprovalDecideFailure,
+  ApprovalDecideResult,
+  ApprovalListQuery,
+  ApprovalPolicyReference,
+  ApprovalRequest,
+  ApprovalStatus,
+  ApprovalStore,
+  SignedApprovalDecision,
+} from './stores/approval-store.js';
+export { APPROVAL_STATUSES, approvalConsumeFailure, approvalDecideFailure } from './stores/approval-store.js';

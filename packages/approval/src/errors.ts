@@ -22,7 +22,10 @@ export class ApproverRejectedError extends PalisadeError {
   readonly approvalId: string;
   readonly rejection: ApproverRejection;
 
-  constructor(message: string, options: { approvalId: string; rejection: ApproverRejection; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { approvalId: string; rejection: ApproverRejection; cause?: unknown },
+  ) {
     super(message, { cause: options.cause });
     this.approvalId = options.approvalId;
     this.rejection = options.rejection;

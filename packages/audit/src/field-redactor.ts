@@ -54,7 +54,9 @@ function parsePath(path: unknown, index: number): Pattern {
     .filter((segment) => segment !== '');
   if (segments.length === 0) throw new TypeError(`createFieldRedactor(): paths[${index}] names no field`);
   if (segments.at(-1) === '**') {
-    throw new TypeError(`createFieldRedactor(): paths[${index}] cannot end with "**" (it would redact everything)`);
+    throw new TypeError(
+      `createFieldRedactor(): paths[${index}] cannot end with "**" (it would redact everything)`,
+    );
   }
   return segments;
 }

@@ -46,8 +46,33 @@ export type {
   ApprovalListQuery,
   ApprovalPolicyReference,
   ApprovalRequest,
+  ApprovalRow,
   ApprovalStatus,
   ApprovalStore,
   SignedApprovalDecision,
 } from './stores/approval-store.js';
-export { APPROVAL_STATUSES, approvalConsumeFailure, approvalDecideFailure } from './stores/approval-store.js';
+export {
+  APPROVAL_STATUSES,
+  approvalConsumeFailure,
+  approvalDecideFailure,
+  fromApprovalRow,
+  toApprovalRow,
+} from './stores/approval-store.js';
+export type {
+  Revocation,
+  RevocationInput,
+  RevocationKind,
+  RevocationQuery,
+  RevocationStore,
+} from './stores/revocation-store.js';
+export { REVOCATION_KINDS } from './stores/revocation-store.js';
+export type { RevocationIndex } from './stores/revocation-index.js';
+export { createRevocationIndex, normalizeRevocationInput } from './stores/revocation-index.js';
+export type {
+  AuditChainHead,
+  AuditChainLine,
+  AuditChainState,
+  AuditChainStore,
+} from './stores/audit-chain-store.js';
+export { AuditChainConflictError } from './stores/audit-chain-store.js';
+export type { CounterConsumeResult, CounterStore } from './stores/counter-store.js';

@@ -1,4 +1,13 @@
-import { createHash, createHmac, createPublicKey, generateKeyPairSync, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  timingSafeEqual,
+  verify,
+} from 'node:crypto';
 import { canonicalJson, type SignedApprovalDecision } from '@palisade/core';
 
 /** The part of a decision that is signed, before signing. */
@@ -31,7 +40,11 @@ export function createDecisionSigner(
   const own = describeKey(key, option, true);
   const known = new Map<string, VerificationKey>([[own.keyId, own.verification]]);
   verificationKeys.forEach((extra, index) => {
-    const described = describeKey(extra, `${option.replace(/signingKey$/, 'verificationKeys')}[${index}]`, false);
+    const described = describeKey(
+      extra,
+      `${option.replace(/signingKey$/, 'verificationKeys')}[${index}]`,
+      false,
+    );
     known.set(described.keyId, described.verification);
   });
 
@@ -50,7 +63,8 @@ export function createDecisionSigner(
     verify(decision) {
       try {
         const entry = known.get(decision.keyId);
-        if (!entry || entry.algorithm !== decision.algorithm || typeof decision.signature !== 'string') return false;
+        if (!entry || entry.algorithm !== decision.algorithm || typeof decision.signature !== 'string')
+          return false;
         const payload = signedBytes(decision);
         const signature = Buffer.from(decision.signature, 'base64url');
         if (entry.algorithm === 'Ed25519') return verify(null, payload, entry.key, signature);
@@ -87,11 +101,18 @@ function describeKey(
   forSigning: boolean,
 ): { keyId: string; verification: VerificationKey } {
   if (key?.type === 'secret') {
-    if ((key.symmetricKeySize ?? 0) < 32) throw new TypeError(`${option}: an HMAC key needs at least 32 bytes`);
-    const keyId = createHmac('sha256', key).update('palisade approval key id').digest('base64url').slice(0, 16);
+    if ((key.symmetricKeySize ?? 0) < 32)
+      throw new TypeError(`${option}: an HMAC key needs at least 32 bytes`);
+    const keyId = createHmac('sha256', key)
+      .update('palisade approval key id')
+      .digest('base64url')
+      .slice(0, 16);
     return { keyId, verification: { algorithm: 'HS256', key } };
   }
-  if (key?.asymmetricKeyType === 'ed25519' && (key.type === 'private' || (!forSigning && key.type === 'public'))) {
+  if (
+    key?.asymmetricKeyType === 'ed25519' &&
+    (key.type === 'private' || (!forSigning && key.type === 'public'))
+  ) {
     const publicKey = key.type === 'private' ? createPublicKey(key) : key;
     const spki = publicKey.export({ type: 'spki', format: 'der' });
     const keyId = createHash('sha256').update(spki).digest('base64url').slice(0, 16);

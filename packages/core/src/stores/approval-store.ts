@@ -208,3 +208,88 @@ export function approvalDecideFailure(
   if (now >= request.expiresAt) return 'expired';
   return undefined;
 }
+
+/**
+ * An `ApprovalRequest` split the way SQL and key-value stores keep it: the mutable state in its own
+ * fields, the fixed proposal as one JSON text (so the payload is stored byte for byte).
+ */
+export interface ApprovalRow {
+  readonly id: string;
+  readonly digest: string;
+  readonly status: ApprovalStatus;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** JSON of every field fixed at proposal (tool, input, agent, ...). */
+  readonly payload: string;
+  /** JSON of the signed decision, or `null`. */
+  readonly decision: string | null;
+  readonly consumedAt: number | null;
+}
+
+/**
+ * Splits a request into an `ApprovalRow`.
+ *
+ * @example
+ * ```ts
+ * const row = toApprovalRow(request);
+ * await sql`insert into approvals values (${row.id}, ${row.digest}, ...)`;
+ * ```
+ */
+export function toApprovalRow(request: ApprovalRequest): ApprovalRow {
+  const { id, digest, status, createdAt, expiresAt, decision, consumedAt, ...payload } = request;
+  return {
+    id,
+    digest,
+    status,
+    createdAt,
+    expiresAt,
+    payload: JSON.stringify(payload),
+    decision: decision === undefined ? null : JSON.stringify(decision),
+    consumedAt: consumedAt ?? null,
+  };
+}
+
+/**
+ * Rebuilds a request from an `ApprovalRow`, checking its shape: a damaged row throws a `TypeError`
+ * rather than yielding a request that might be trusted.
+ *
+ * @example
+ * ```ts
+ * const request = fromApprovalRow(await readRow(id));
+ * ```
+ */
+export function fromApprovalRow(row: ApprovalRow): ApprovalRequest {
+  const status = row.status;
+  if (
+    typeof row.id !== 'string' ||
+    typeof row.digest !== 'string' ||
+    !APPROVAL_STATUSES.includes(status) ||
+    !Number.isFinite(Number(row.createdAt)) ||
+    !Number.isFinite(Number(row.expiresAt))
+  ) {
+    throw new TypeError(`Approval row ${String(row.id)} is damaged`);
+  }
+  const payload: unknown = JSON.parse(row.payload);
+  const decision: unknown = row.decision === null ? undefined : JSON.parse(row.decision);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new TypeError(`Approval row ${row.id} has a damaged payload`);
+  }
+  const fields = payload as Record<string, unknown>;
+  if (typeof fields.tool !== 'string' || typeof (fields.agent as { id?: unknown } | null)?.id !== 'string') {
+    throw new TypeError(`Approval row ${row.id} has a damaged payload`);
+  }
+  if (decision !== undefined && (typeof decision !== 'object' || decision === null)) {
+    throw new TypeError(`Approval row ${row.id} has a damaged decision`);
+  }
+  const request = {
+    ...fields,
+    id: row.id,
+    digest: row.digest,
+    status,
+    createdAt: Number(row.createdAt),
+    expiresAt: Number(row.expiresAt),
+  } as ApprovalRequest & { decision?: SignedApprovalDecision; consumedAt?: number };
+  if (decision !== undefined) request.decision = decision as SignedApprovalDecision;
+  if (row.consumedAt !== null && row.consumedAt !== undefined) request.consumedAt = Number(row.consumedAt);
+  return request;
+}

@@ -97,7 +97,8 @@ export function compileGlob(pattern: string): GlobMatcher {
     }
     if (first.kind === 'star' && second.kind === 'literal') {
       const suffix = second.text;
-      return (value) => value.endsWith(suffix) && value.lastIndexOf('/', value.length - suffix.length - 1) === -1;
+      return (value) =>
+        value.endsWith(suffix) && value.lastIndexOf('/', value.length - suffix.length - 1) === -1;
     }
   }
   return simulate(expand(tokens));

@@ -12,7 +12,9 @@ const FORBIDDEN: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'const
 export type PathSegments = readonly (string | number)[];
 
 /** Parses a path, or returns a message saying what was expected. */
-export function parsePath(path: string): { ok: true; segments: PathSegments } | { ok: false; message: string } {
+export function parsePath(
+  path: string,
+): { ok: true; segments: PathSegments } | { ok: false; message: string } {
   const segments: (string | number)[] = [];
   let index = 0;
   let expectName = true;

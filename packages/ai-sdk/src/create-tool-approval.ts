@@ -1,0 +1,306 @@
+import {
+  AccessDeniedError,
+  type ActionRequest,
+  ApprovalDeniedError,
+  ApprovalRequiredError,
+  type CallDescriptor,
+  type Decision,
+  type Enforcement,
+  GuardFaultError,
+  actionDigest,
+} from '@palisade/core';
+import type { ModelMessage, ToolApprovalStatus, ToolSet } from 'ai';
+import { approvalReferenceOf, withApprovalReference } from './internal/approval-reference.js';
+import { type EvaluatedCall, evaluateCall } from './internal/evaluate-call.js';
+import { toStandardSchema } from './internal/input-schema.js';
+import { humanApprovalRequestFor } from './internal/messages.js';
+import { recordOutcome } from './internal/record-outcome.js';
+import { isGuardedTool, toolRunKind } from './internal/tool-kind.js';
+import { ownValue, toolSettings } from './internal/tool-settings.js';
+import type { ToolApprovalService } from './tool-approval-service.js';
+import type { PalisadeToolOptions } from './tool-options.js';
+
+/** Options of `createToolApproval`. */
+export interface ToolApprovalOptions<NAMES extends string = string> extends PalisadeToolOptions<NAMES> {
+  /**
+   * Where calls the policy sends to a human are proposed (an `ApprovalService` from
+   * `@palisade/approval`). Without one, every `approve` decision is a denial.
+   */
+  readonly approvals?: ToolApprovalService | undefined;
+  /** Lifetime of the approval requests proposed here; default: the service's. */
+  readonly ttlMs?: number | undefined;
+}
+
+/** What the AI SDK passes to a generic `toolApproval` function. */
+export interface ToolApprovalCall {
+  readonly toolCall: {
+    readonly toolCallId: string;
+    readonly toolName: string;
+    readonly input: unknown;
+    readonly providerExecuted?: boolean | undefined;
+  };
+  readonly tools: ToolSet | undefined;
+  readonly toolsContext: unknown;
+  readonly runtimeContext: unknown;
+  readonly messages: ModelMessage[];
+}
+
+/** A `toolApproval` function for `generateText` / `streamText` / `ToolLoopAgent`. */
+export type PalisadeToolApproval = (call: ToolApprovalCall) => Promise<ToolApprovalStatus>;
+
+/**
+ * Creates the `toolApproval` function that lets the policy settle each tool call before it runs.
+ * It builds the same `ActionRequest` the guard would build at execution and asks the decider:
+ *
+ * - `allow` -> `'approved'`;
+ * - `deny` -> `'denied'`, whose reason reaches the model as an `execution-denied` tool result;
+ * - `approve` -> the exact call is proposed in the approval service, and `'user-approval'` asks
+ *   the app to collect a human's answer; `recordApprovalResponses` turns that answer into a
+ *   decision by an authorised approver, and the guarded `execute` consumes the approval once.
+ *
+ * This check decides early; it authorises nothing on its own. A tool wrapped by `guardTools` is
+ * decided again when it executes, so no decision is ever reused. Tools Palisade cannot wrap
+ * (provider-executed, or without `execute`) are decided here only, and executable tools that were
+ * not wrapped by `guardTools` are denied. Any failure is a denial.
+ *
+ * Denials and proposals are recorded here; an allow of a guarded tool is recorded when it runs.
+ *
+ * @example
+ * ```ts
+ * const toolApproval = createToolApproval(palisade, {
+ *   effects: { getBalance: 'read', sendMoney: 'send' },
+ *   approvals: approvalService,
+ * });
+ * const result = await generateText({ model, tools, toolApproval, experimental_toolApprovalSecret, prompt });
+ * ```
+ * @see guardedToolSettings for the options with the approval secret set
+ */
+export function createToolApproval(
+  palisade: Enforcement,
+  options: ToolApprovalOptions,
+): PalisadeToolApproval {
+  if (typeof palisade !== 'object' || palisade === null) {
+    throw new TypeError('createToolApproval(): palisade must be an Enforcement (verifier, decider, recorder)');
+  }
+  for (const [key, method] of [
+    ['verifier', 'verify'],
+    ['decider', 'decide'],
+    ['recorder', 'record'],
+  ] as const) {
+    if (typeof (palisade[key] as unknown as Record<string, unknown> | undefined)?.[method] !== 'function') {
+      throw new TypeError(`createToolApproval(): palisade.${key} is required and must have ${method}()`);
+    }
+  }
+  const settings = toolSettings(options, 'createToolApproval()');
+  const { approvals, ttlMs } = options;
+  if (approvals !== undefined && (typeof approvals?.propose !== 'function' || typeof approvals.get !== 'function')) {
+    throw new TypeError('createToolApproval(): options.approvals must be an approval service (propose, get, decide)');
+  }
+  if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs < 1)) {
+    throw new TypeError('createToolApproval(): options.ttlMs must be a positive integer number of ms');
+  }
+
+  return async function toolApproval(call: ToolApprovalCall): Promise<ToolApprovalStatus> {
+    const { toolCall } = call;
+    const name = toolCall.toolName;
+    const descriptor: CallDescriptor = {
+      kind: 'tool',
+      name,
+      effect: settings.effectOf(name) ?? 'execute',
+      callId: toolCall.toolCallId,
+      target: settings.targetOf(name),
+    };
+    let evaluated: EvaluatedCall | undefined;
+    try {
+      const tool = call.tools ? ownValue(call.tools as Record<string, ToolSet[string]>, name) : undefined;
+      if (!tool) throw refused(name, toolCall.toolCallId, `"${name}" is not a tool of this tool set`);
+      const effect = settings.effectOf(name);
+      if (effect === undefined) {
+        throw refused(name, toolCall.toolCallId, `"${name}" has no declared effect`);
+      }
+      const runKind = toolRunKind(tool);
+      const guardedAtExecution = runKind === 'executable' && isGuardedTool(tool);
+      if (runKind === 'executable' && !guardedAtExecution) {
+        throw refused(name, toolCall.toolCallId, `"${name}" executes without Palisade's guard (wrap it with guardTools)`);
+      }
+      const context = await settings.fullContext(
+        {
+          toolName: name,
+          toolCallId: toolCall.toolCallId,
+          input: toolCall.input,
+          messages: call.messages,
+          toolContext: ownValue(call.toolsContext as Record<string, unknown> | undefined, name),
+        },
+        palisade.scope,
+      );
+      evaluated = await evaluateCall(
+        palisade,
+        {
+          name,
+          effect,
+          target: settings.targetOf(name),
+          inputSchema: toStandardSchema(tool.inputSchema),
+          input: toolCall.input,
+          callId: toolCall.toolCallId,
+        },
+        context,
+      );
+      const { request, decision } = evaluated;
+
+      if (decision.effect === 'deny') {
+        const error = new AccessDeniedError(`Denied "${name}": ${decision.reason}`, {
+          stage: 'decide',
+          tool: name,
+          callId: toolCall.toolCallId,
+          decision,
+        });
+        await recordOutcome(palisade.recorder, { call: descriptor, request, decision, outcome: { status: 'denied', error } });
+        return { type: 'denied', reason: error.message };
+      }
+
+      // A human already answered for this call. A guarded tool checks the answer when it executes
+      // (the approval is consumed there, against the request rebuilt from the actual call); a tool
+      // Palisade cannot wrap is checked here, against the approval service.
+      const answered = humanApprovalRequestFor(call.messages, toolCall.toolCallId);
+      if (answered && guardedAtExecution) return { type: 'approved', reason: decision.reason };
+      if (answered) {
+        await checkAnsweredApproval(request, approvalReferenceOf(answered.reason));
+        return { type: 'approved', reason: decision.reason };
+      }
+      if (decision.effect === 'allow') {
+        if (guardedAtExecution) return { type: 'approved', reason: decision.reason };
+        await settleUnwrappable(request, decision);
+        await recordOutcome(palisade.recorder, {
+          call: descriptor,
+          request,
+          decision,
+          intent: true,
+          outcome: { status: 'ok' },
+        });
+        return { type: 'approved', reason: decision.reason };
+      }
+
+      if (!approvals) {
+        throw new ApprovalDeniedError(`"${name}" needs approval and no approval service is configured`, {
+          tool: name,
+          callId: toolCall.toolCallId,
+          decision,
+        });
+      }
+      const proposed = await approvals.propose(proposalOf(request, decision, ttlMs));
+      const pending = new ApprovalRequiredError({
+        approvalId: proposed.id,
+        digest: proposed.digest,
+        tool: name,
+        callId: toolCall.toolCallId,
+        expiresAt: proposed.expiresAt,
+      });
+      await recordOutcome(palisade.recorder, {
+        call: descriptor,
+        request,
+        decision,
+        outcome: { status: 'pending-approval', error: pending },
+      });
+      return { type: 'user-approval', reason: withApprovalReference(decision.reason, proposed.id) };
+    } catch (error) {
+      const denial = AccessDeniedError.isInstance(error)
+        ? (error as AccessDeniedError)
+        : new GuardFaultError(`Denied "${name}": the tool approval check failed (${messageOf(error)})`, {
+            stage: evaluated ? 'approve' : 'decide',
+            tool: name,
+            callId: toolCall.toolCallId,
+            decision: evaluated?.decision,
+            cause: error,
+          });
+      try {
+        await recordOutcome(palisade.recorder, {
+          call: descriptor,
+          request: evaluated?.request,
+          decision: evaluated?.decision,
+          outcome: { status: 'denied', error: denial },
+        });
+      } catch (recordError) {
+        return { type: 'denied', reason: `Denied "${name}": the call could not be recorded (${messageOf(recordError)})` };
+      }
+      return { type: 'denied', reason: denial.message };
+    }
+  };
+
+  /**
+   * For a tool Palisade cannot wrap, the answer a human gave must be on record in the approval
+   * service as an approval (used or not, since it is used when it is handed on) of this very call.
+   */
+  async function checkAnsweredApproval(request: ActionRequest, approvalId: string | undefined): Promise<void> {
+    const stored = approvalId !== undefined && approvals ? await approvals.get(approvalId) : undefined;
+    const digest = actionDigest({
+      tool: request.name,
+      input: request.input,
+      agent: request.principal.agent.id,
+      user: request.principal.user?.id,
+      audience: request.context.audience,
+    });
+    if (
+      !stored ||
+      stored.digest !== digest ||
+      stored.callId !== request.callId ||
+      (stored.status !== 'approved' && stored.status !== 'consumed')
+    ) {
+      throw new ApprovalDeniedError(`"${request.name}" has no recorded approval covering this call`, {
+        tool: request.name,
+        callId: request.callId,
+        approvalId,
+      });
+    }
+  }
+
+  /**
+   * A tool Palisade cannot wrap is allowed here and runs elsewhere, so its obligations must be met
+   * now. Session labels can be (the label is added before the tool runs); any other obligation
+   * needs the tool's output, which Palisade never sees, so the call is denied.
+   */
+  async function settleUnwrappable(request: ActionRequest, decision: Decision): Promise<void> {
+    for (const obligation of decision.obligations) {
+      if (obligation.type !== 'label-session') {
+        throw new TypeError(`obligation "${obligation.type}" cannot be met for a tool Palisade does not execute`);
+      }
+      const labels = obligation.labels;
+      if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) {
+        throw new TypeError('A label-session obligation needs `labels: string[]`');
+      }
+      if (!palisade.sessions || request.context.sessionId === undefined) {
+        throw new TypeError(`"${request.name}" labels the session, but there is no session store or session id`);
+      }
+      await palisade.sessions.addLabels(request.context.sessionId, labels);
+    }
+  }
+}
+
+/** The proposal `createApprovalGate()` of `@palisade/approval` would make for the same request. */
+function proposalOf(request: ActionRequest, decision: Decision, ttlMs: number | undefined) {
+  const { rationale, sideEffects } = request.context.attributes;
+  return {
+    kind: request.kind,
+    tool: request.name,
+    effect: request.effect,
+    target: request.target,
+    input: request.input,
+    callId: request.callId,
+    audience: request.context.audience,
+    agent: request.principal.agent,
+    user: request.principal.user,
+    delegation: request.principal.delegation.length > 0 ? request.principal.delegation : undefined,
+    rationale: typeof rationale === 'string' ? rationale : undefined,
+    sideEffects:
+      Array.isArray(sideEffects) && sideEffects.every((entry) => typeof entry === 'string') ? sideEffects : undefined,
+    policy: { reason: decision.reason, ruleIds: decision.ruleIds, policyVersion: decision.policyVersion },
+    ttlMs,
+  };
+}
+
+function refused(tool: string, callId: string, reason: string): AccessDeniedError {
+  return new AccessDeniedError(`Denied "${tool}": ${reason}`, { stage: 'decide', tool, callId });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,26 @@
+import type { StandardSchemaV1 } from '@palisade/core';
+import { asSchema, type FlexibleSchema } from 'ai';
+
+/**
+ * Presents an AI SDK tool input schema (zod, any Standard Schema, `jsonSchema()`, a lazy schema) as
+ * the Standard Schema `guard()` validates with, using the AI SDK's own validator so that a guarded
+ * call accepts exactly what the AI SDK accepts.
+ *
+ * A `jsonSchema()` without a `validate` function carries no validator; the AI SDK then passes the
+ * parsed JSON through, and so does this schema.
+ */
+export function toStandardSchema(schema: FlexibleSchema<unknown> | undefined): StandardSchemaV1<unknown, unknown> {
+  const resolved = asSchema(schema);
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'ai-sdk',
+      async validate(value) {
+        if (typeof resolved.validate !== 'function') return { value };
+        const result = await resolved.validate(value);
+        if (result.success) return { value: result.value };
+        return { issues: [{ message: result.error.message }] };
+      },
+    },
+  };
+}

@@ -1,0 +1,424 @@
+import { type KeyObject, sign } from 'node:crypto';
+import { type Tracer, trace } from '@opentelemetry/api';
+import {
+  AuditChainConflictError,
+  type AuditChainHead,
+  type AuditChainLine,
+  type AuditChainStore,
+  canonicalJson,
+} from '@palisade/core';
+import {
+  ATTR_PALISADE_AUDIT_HEAD,
+  ATTR_PALISADE_AUDIT_KEY_ID,
+  ATTR_PALISADE_AUDIT_SEQUENCE,
+  ATTR_PALISADE_AUDIT_SIGNATURE,
+  AUDIT_TRACER_NAME,
+  SPAN_AUDIT_CHECKPOINT,
+} from './attributes.js';
+import { AuditChainError } from './audit-chain-error.js';
+import {
+  checkpointPayload,
+  GENESIS_HASH,
+  keyIdOf,
+  linkRecord,
+  toPrivateKey,
+  toPublicKey,
+} from './internal/chain-record.js';
+import { AUDIT_VERSION } from './internal/version.js';
+
+/** The kinds of record an audit chain holds. */
+export type ChainRecordType = 'intent' | 'result' | 'event' | 'checkpoint';
+
+/** What is handed to `AuditChain.append`. */
+export interface ChainEntry {
+  readonly type: Exclude<ChainRecordType, 'checkpoint'>;
+  /** The record's content; must be JSON (it is hashed in its RFC 8785 canonical form). */
+  readonly data: Readonly<Record<string, unknown>>;
+  /**
+   * Idempotency key: a second entry with a key already in the chain is not appended. A resumed
+   * LangGraph node re-runs its tool calls with the same call id; keyed intents record them once.
+   */
+  readonly key?: string | undefined;
+}
+
+/** How an append must be acknowledged. */
+export interface AppendOptions {
+  /**
+   * Resolve only once the record is durable (fsync'd to the file, committed to the database).
+   * Otherwise the promise resolves once the record is handed to the store.
+   */
+  readonly durable?: boolean | undefined;
+}
+
+/** The outcome of one append. */
+export type AppendReceipt =
+  | { readonly status: 'appended'; readonly sequence: number; readonly hash: string }
+  | { readonly status: 'duplicate'; readonly key: string };
+
+/**
+ * An append-only, hash-chained audit log. Appends are queued in call order and written in batches;
+ * a write failure makes the chain refuse every later append (a chain with a hole in it is no chain).
+ */
+export interface AuditChain {
+  /** Appends one record; resolves when it is written (and durable, when asked). */
+  append(entry: ChainEntry, options?: AppendOptions): Promise<AppendReceipt>;
+  /** Resolves once everything appended so far is durable. */
+  flush(): Promise<void>;
+  /** Writes a signed checkpoint over the current head now (needs a signing key). */
+  checkpoint(): Promise<AppendReceipt>;
+  /** Flushes, writes a final checkpoint when a key is configured, and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Options of `createAuditChain`. */
+export interface AuditChainOptions {
+  /** Where the lines go: `createFileChainStore`, a Postgres store, `createMemoryChainStore`. */
+  readonly store: AuditChainStore;
+  /** Ed25519 private key (KeyObject or PEM) that signs checkpoints. Without one, no checkpoints. */
+  readonly signingKey?: KeyObject | string | undefined;
+  /** Records between two signed checkpoints. Defaults to 10,000. */
+  readonly checkpointEvery?: number | undefined;
+  /** Also checkpoint this often (ms) while records keep coming; 0 turns it off. Defaults to 60,000. */
+  readonly checkpointIntervalMillis?: number | undefined;
+  /** Records per write. Defaults to 4,096. */
+  readonly maxBatchSize?: number | undefined;
+  /** Idempotency keys remembered for de-duplication. Defaults to 100,000. */
+  readonly rememberKeys?: number | undefined;
+  /**
+   * Tracer on which each checkpoint is also emitted as a `palisade.audit.checkpoint` span, so the
+   * collector holds signed anchors out of an attacker's reach. Defaults to the global tracer.
+   */
+  readonly tracer?: Tracer | undefined;
+  /** Epoch milliseconds; injectable for tests. */
+  readonly now?: (() => number) | undefined;
+}
+
+type Pending =
+  | {
+      readonly kind: 'record';
+      readonly entry: ChainEntry;
+      readonly dataJson: string;
+      readonly time: number;
+      readonly durable: boolean;
+      readonly resolve: (receipt: AppendReceipt) => void;
+      readonly reject: (error: unknown) => void;
+    }
+  | {
+      readonly kind: 'checkpoint';
+      readonly durable: boolean;
+      readonly resolve: (receipt: AppendReceipt) => void;
+      readonly reject: (error: unknown) => void;
+    }
+  | {
+      readonly kind: 'barrier';
+      readonly durable: boolean;
+      readonly resolve: (receipt: AppendReceipt) => void;
+      readonly reject: (error: unknown) => void;
+    };
+
+const ENTRY_TYPES: ReadonlySet<string> = new Set(['intent', 'result', 'event']);
+
+/**
+ * Creates a hash-chained, append-only audit log over a store. Each record carries its sequence
+ * number, the hash of the record before it and its own hash over its canonical (RFC 8785) form;
+ * every `checkpointEvery` records a checkpoint signed with an Ed25519 key seals the chain so far and
+ * is anchored apart from it. Appends made while a write is in progress are written together
+ * (group commit), so a durable append costs one fsync per batch, not per record.
+ *
+ * @example
+ * ```ts
+ * const chain = createAuditChain({ store: createFileChainStore({ path: 'audit.jsonl' }), signingKey });
+ * const recorder = createOtelRecorder({ chain, strict: true });
+ * // ...
+ * await chain.close();
+ * ```
+ */
+export function createAuditChain(options: AuditChainOptions): AuditChain {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('createAuditChain(): options must be an object');
+  const { store } = options;
+  for (const method of ['open', 'append', 'read', 'anchor', 'anchors', 'close'] as const) {
+    if (typeof store?.[method] !== 'function') {
+      throw new TypeError(
+        `createAuditChain(): options.store must be an AuditChainStore (missing ${method}())`,
+      );
+    }
+  }
+  const signingKey =
+    options.signingKey === undefined
+      ? undefined
+      : toPrivateKey(options.signingKey, 'createAuditChain(): options.signingKey');
+  const keyId = signingKey ? keyIdOf(toPublicKey(signingKey, 'signingKey')) : undefined;
+  const every = positiveInteger(options.checkpointEvery, 10_000, 'checkpointEvery');
+  const maxBatch = positiveInteger(options.maxBatchSize, 4096, 'maxBatchSize');
+  const remember = positiveInteger(options.rememberKeys, 100_000, 'rememberKeys');
+  const intervalMs = options.checkpointIntervalMillis ?? 60_000;
+  if (!Number.isInteger(intervalMs) || intervalMs < 0) {
+    throw new TypeError(
+      'createAuditChain(): options.checkpointIntervalMillis must be a non-negative integer',
+    );
+  }
+  const now = options.now ?? Date.now;
+  const tracer = options.tracer ?? trace.getTracer(AUDIT_TRACER_NAME, AUDIT_VERSION);
+
+  let queue: Pending[] = [];
+  let draining: Promise<void> | undefined;
+  let failure: AuditChainError | undefined;
+  let closing = false;
+  let closed: Promise<void> | undefined;
+  let head: AuditChainHead | undefined;
+  let opened = false;
+  const keys = new Map<string, true>();
+  let sinceCheckpoint = 0;
+
+  const timer =
+    signingKey && intervalMs > 0
+      ? setInterval(() => {
+          if (sinceCheckpoint > 0 && !failure && !closing) enqueue('checkpoint').catch(() => undefined);
+        }, intervalMs)
+      : undefined;
+  timer?.unref();
+
+  function remembered(key: string): void {
+    keys.set(key, true);
+    if (keys.size > remember) keys.delete(keys.keys().next().value as string);
+  }
+
+  async function open(): Promise<void> {
+    const state = await store.open({ recentKeys: remember });
+    head = state.head;
+    keys.clear();
+    for (const key of state.recentKeys) remembered(key);
+    opened = true;
+  }
+
+  function enqueue(kind: 'checkpoint' | 'barrier'): Promise<AppendReceipt> {
+    if (failure) return Promise.reject(failure);
+    return new Promise((resolve, reject) => {
+      queue.push(
+        kind === 'checkpoint'
+          ? { kind, durable: true, resolve, reject }
+          : { kind, durable: true, resolve, reject },
+      );
+      kick();
+    });
+  }
+
+  function kick(): void {
+    if (draining) return;
+    draining = (async () => {
+      // Let appends made in the same tick join the batch.
+      await undefined;
+      while (queue.length > 0) {
+        const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+        queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+        await write(batch);
+      }
+    })().finally(() => {
+      draining = undefined;
+      if (queue.length > 0) kick();
+    });
+  }
+
+  function fail(error: unknown, batch: readonly Pending[]): void {
+    failure ??= new AuditChainError(
+      `The audit chain could not be written and accepts no more records: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+    const rest = queue;
+    queue = [];
+    for (const pending of [...batch, ...rest]) pending.reject(failure);
+  }
+
+  interface Linked {
+    lines: AuditChainLine[];
+    receipts: Array<[Pending, AppendReceipt]>;
+    checkpoints: AuditChainLine[];
+    head: AuditChainHead | undefined;
+    newKeys: string[];
+    sinceCheckpoint: number;
+  }
+
+  function link(batch: readonly Pending[]): Linked {
+    const linked: Linked = { lines: [], receipts: [], checkpoints: [], head, newKeys: [], sinceCheckpoint };
+    const batchKeys = new Set<string>();
+    const push = (type: string, key: string | undefined, dataJson: string, time: number): AuditChainLine => {
+      const sequence = linked.head ? linked.head.sequence + 1 : 0;
+      const prev = linked.head?.hash ?? GENESIS_HASH;
+      const { hash, line } = linkRecord({ seq: sequence, prev, type, time, key, dataJson });
+      const stored: AuditChainLine = { sequence, hash, type, key, line };
+      linked.lines.push(stored);
+      linked.head = { sequence, hash };
+      return stored;
+    };
+    const checkpoint = (): AuditChainLine | undefined => {
+      if (!signingKey || !keyId || !linked.head) return undefined;
+      const upTo = linked.head.sequence;
+      const signature = sign(null, checkpointPayload(upTo, linked.head.hash), signingKey).toString(
+        'base64url',
+      );
+      const dataJson = canonicalJson({
+        algorithm: 'Ed25519',
+        head: linked.head.hash,
+        keyId,
+        signature,
+        upTo,
+      });
+      const line = push('checkpoint', undefined, dataJson, now());
+      linked.checkpoints.push(line);
+      linked.sinceCheckpoint = 0;
+      return line;
+    };
+    for (const pending of batch) {
+      if (pending.kind === 'barrier') {
+        linked.receipts.push([
+          pending,
+          {
+            status: 'appended',
+            sequence: linked.head?.sequence ?? -1,
+            hash: linked.head?.hash ?? GENESIS_HASH,
+          },
+        ]);
+        continue;
+      }
+      if (pending.kind === 'checkpoint') {
+        const line = checkpoint();
+        if (!line) {
+          pending.reject(new TypeError('AuditChain.checkpoint(): the chain is empty or has no signing key'));
+          continue;
+        }
+        linked.receipts.push([pending, { status: 'appended', sequence: line.sequence, hash: line.hash }]);
+        continue;
+      }
+      const key = pending.entry.key;
+      if (key !== undefined && (keys.has(key) || batchKeys.has(key))) {
+        linked.receipts.push([pending, { status: 'duplicate', key }]);
+        continue;
+      }
+      if (key !== undefined) {
+        batchKeys.add(key);
+        linked.newKeys.push(key);
+      }
+      const line = push(pending.entry.type, key, pending.dataJson, pending.time);
+      linked.receipts.push([pending, { status: 'appended', sequence: line.sequence, hash: line.hash }]);
+      linked.sinceCheckpoint += 1;
+      if (linked.sinceCheckpoint >= every) checkpoint();
+    }
+    return linked;
+  }
+
+  async function write(batch: readonly Pending[]): Promise<void> {
+    if (failure) {
+      for (const pending of batch) pending.reject(failure);
+      return;
+    }
+    try {
+      if (!opened) await open();
+      let linked = link(batch);
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          const durable = linked.checkpoints.length > 0 || batch.some((pending) => pending.durable);
+          if (linked.lines.length > 0 || durable) await store.append(linked.lines, { durable });
+          break;
+        } catch (error) {
+          if (!AuditChainConflictError.isInstance(error) || attempt >= 8) throw error;
+          // Another writer got there first: re-read the head and link again.
+          await open();
+          linked = link(batch);
+        }
+      }
+      head = linked.head;
+      sinceCheckpoint = linked.sinceCheckpoint;
+      for (const key of linked.newKeys) remembered(key);
+      for (const line of linked.checkpoints) {
+        await store.anchor(line.line);
+        emitCheckpointSpan(line);
+      }
+      for (const [pending, receipt] of linked.receipts) pending.resolve(receipt);
+    } catch (error) {
+      fail(error, batch);
+    }
+  }
+
+  function emitCheckpointSpan(line: AuditChainLine): void {
+    const data = (JSON.parse(line.line) as { data: Record<string, string | number> }).data;
+    tracer
+      .startSpan(SPAN_AUDIT_CHECKPOINT, {
+        attributes: {
+          [ATTR_PALISADE_AUDIT_SEQUENCE]: line.sequence,
+          [ATTR_PALISADE_AUDIT_HEAD]: String(data.head),
+          [ATTR_PALISADE_AUDIT_SIGNATURE]: String(data.signature),
+          [ATTR_PALISADE_AUDIT_KEY_ID]: String(data.keyId),
+          'palisade.audit.up_to': Number(data.upTo),
+          'palisade.audit.checkpoint_hash': line.hash,
+        },
+      })
+      .end();
+  }
+
+  return {
+    append(entry, appendOptions) {
+      if (closing) return Promise.reject(new AuditChainError('The audit chain is closed'));
+      if (failure) return Promise.reject(failure);
+      let dataJson: string;
+      try {
+        if (typeof entry !== 'object' || entry === null || !ENTRY_TYPES.has(entry.type)) {
+          throw new TypeError('AuditChain.append(): entry.type must be intent, result or event');
+        }
+        if (typeof entry.data !== 'object' || entry.data === null || Array.isArray(entry.data)) {
+          throw new TypeError('AuditChain.append(): entry.data must be an object');
+        }
+        if (entry.key !== undefined && (typeof entry.key !== 'string' || entry.key === '')) {
+          throw new TypeError('AuditChain.append(): entry.key must be a non-empty string');
+        }
+        dataJson = canonicalJson(entry.data);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const time = now();
+      const durable = appendOptions?.durable === true;
+      return new Promise((resolve, reject) => {
+        queue.push({ kind: 'record', entry, dataJson, time, durable, resolve, reject });
+        kick();
+      });
+    },
+    async flush() {
+      if (closed) return closed;
+      await enqueue('barrier');
+    },
+    checkpoint() {
+      if (!signingKey)
+        return Promise.reject(new TypeError('AuditChain.checkpoint(): no signingKey was configured'));
+      if (closing) return Promise.reject(new AuditChainError('The audit chain is closed'));
+      return enqueue('checkpoint');
+    },
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        if (timer) clearInterval(timer);
+        try {
+          if (signingKey && !failure) {
+            // Seal what is left so the end of the log is signed too.
+            await enqueue('barrier');
+            if (sinceCheckpoint > 0) await enqueue('checkpoint');
+          } else if (!failure) {
+            await enqueue('barrier');
+          }
+        } finally {
+          await draining;
+          await store.close();
+        }
+        if (failure) throw failure;
+      })();
+      return closed;
+    },
+  };
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`createAuditChain(): options.${name} must be a positive integer`);
+  }
+  return value;
+}

@@ -1,0 +1,304 @@
+import {
+  type Attributes,
+  diag,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import {
+  type ActionRequest,
+  type AuditRecorder,
+  type AuditScope,
+  type CallDescriptor,
+  type CallOutcome,
+  type Decision,
+  isPersistentEffect,
+} from '@palisade/core';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_AGENT_ID,
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_DATA_SOURCE_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_CALL_ID,
+  ATTR_GEN_AI_TOOL_CALL_RESULT,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_TOOL_TYPE,
+  ATTR_PALISADE_ACTION_KIND,
+  ATTR_PALISADE_AUDIT_SEQUENCE,
+  ATTR_PALISADE_DECISION,
+  ATTR_PALISADE_DECISION_REASON,
+  ATTR_PALISADE_DELEGATION_CHAIN,
+  ATTR_PALISADE_EFFECT,
+  ATTR_PALISADE_INPUT_DIGEST,
+  ATTR_PALISADE_INTENT_DURABLE,
+  ATTR_PALISADE_OUTCOME,
+  ATTR_PALISADE_POLICY_VERSION,
+  ATTR_PALISADE_REPLAY,
+  ATTR_PALISADE_RISK,
+  ATTR_PALISADE_RULE_IDS,
+  ATTR_PALISADE_SESSION_LABELS,
+  ATTR_PALISADE_STAGE,
+  ATTR_PALISADE_TARGET,
+  ATTR_PALISADE_TASK,
+  ATTR_PALISADE_TENANT,
+  ATTR_PALISADE_TOKEN_ID,
+  ATTR_USER_ID,
+  ATTR_USER_ROLES,
+  AUDIT_TRACER_NAME,
+  OPERATION_EXECUTE_TOOL,
+  OPERATION_RETRIEVAL,
+} from './attributes.js';
+import type { AuditChain } from './audit-chain.js';
+import { digestOf, errorData, intentData, resultData } from './internal/call-records.js';
+import { type CaptureContentOption, resolveContentCapture } from './internal/content-capture.js';
+import { AUDIT_VERSION } from './internal/version.js';
+
+/** Receives every decision as it is made: the behaviour monitor's feed. */
+export interface DecisionObserver {
+  observe(request: ActionRequest, decision: Decision): void;
+}
+
+/** Options of `createOtelRecorder`. */
+export interface OtelRecorderOptions {
+  /** The tracer to start spans on; defaults to the global provider's `@palisade/audit` tracer. */
+  readonly tracer?: Tracer | undefined;
+  /**
+   * Capture tool inputs and outputs in spans and chain records. Off by default (secrets stay out of
+   * telemetry); `{ redact: ['card.number', '**.password'] }` captures with those fields redacted.
+   */
+  readonly captureContent?: CaptureContentOption | undefined;
+  /**
+   * Strict mode: for side-effecting tools (every effect but `read`) the intent record is durably in
+   * the chain before the body runs, and the call is denied if it cannot be written; the result record
+   * is durable before the call returns. Read-only tools are recorded best-effort. Needs `chain`.
+   */
+  readonly strict?: boolean | undefined;
+  /** The tamper-evident log that receives an intent and a result record per call. */
+  readonly chain?: AuditChain | undefined;
+  /** Told of every decision, in order (e.g. the policy package's behaviour monitor). */
+  readonly observers?: readonly DecisionObserver[] | undefined;
+}
+
+interface Decided {
+  request: ActionRequest;
+  decision: Decision;
+  inputDigest: string;
+}
+
+/**
+ * Creates an `AuditRecorder` that makes OpenTelemetry spans the audit channel: one span per guarded
+ * call (`execute_tool {tool}`, or `retrieval {source}` for retrievers) carrying the GenAI attributes,
+ * the principal and the decision, with the tool body running inside the span's context so the spans
+ * it starts nest under it. With a `chain`, every call also leaves hash-chained intent and result
+ * records.
+ *
+ * Inputs and outputs are captured only when `captureContent` says so, and then redacted.
+ *
+ * @example
+ * ```ts
+ * const recorder = createOtelRecorder({ captureContent: { redact: ['card.number'] } });
+ * const refund = guard(refundTool, { verifier, decider, recorder });
+ * ```
+ * @see https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/#execute-tool-span
+ */
+export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditRecorder {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createOtelRecorder(): options must be an object');
+  }
+  if (options.tracer !== undefined && typeof options.tracer?.startActiveSpan !== 'function') {
+    throw new TypeError('createOtelRecorder(): options.tracer must be an OpenTelemetry Tracer');
+  }
+  if (options.strict !== undefined && typeof options.strict !== 'boolean') {
+    throw new TypeError('createOtelRecorder(): options.strict must be a boolean');
+  }
+  const chain = options.chain;
+  if (chain !== undefined && typeof chain?.append !== 'function') {
+    throw new TypeError('createOtelRecorder(): options.chain must be an AuditChain');
+  }
+  const strict = options.strict === true;
+  if (strict && chain === undefined) {
+    throw new TypeError(
+      'createOtelRecorder(): options.strict needs options.chain to write intent records to',
+    );
+  }
+  const observers = [...(options.observers ?? [])];
+  for (const [index, observer] of observers.entries()) {
+    if (typeof observer?.observe !== 'function') {
+      throw new TypeError(`createOtelRecorder(): options.observers[${index}] must have observe()`);
+    }
+  }
+  const capture = resolveContentCapture(options.captureContent, 'createOtelRecorder()');
+  const tracer = options.tracer ?? trace.getTracer(AUDIT_TRACER_NAME, AUDIT_VERSION);
+
+  function spanName(call: CallDescriptor): string {
+    return `${call.kind === 'retrieval' ? OPERATION_RETRIEVAL : OPERATION_EXECUTE_TOOL} ${call.name}`;
+  }
+
+  function startAttributes(call: CallDescriptor): Attributes {
+    const retrieval = call.kind === 'retrieval';
+    const attributes: Attributes = {
+      [ATTR_GEN_AI_OPERATION_NAME]: retrieval ? OPERATION_RETRIEVAL : OPERATION_EXECUTE_TOOL,
+      [ATTR_GEN_AI_TOOL_NAME]: call.name,
+      [ATTR_GEN_AI_TOOL_CALL_ID]: call.callId,
+      [ATTR_GEN_AI_TOOL_TYPE]: retrieval ? 'datastore' : 'function',
+      [ATTR_PALISADE_ACTION_KIND]: call.kind,
+      [ATTR_PALISADE_EFFECT]: call.effect,
+    };
+    if (retrieval) attributes[ATTR_GEN_AI_DATA_SOURCE_ID] = call.name;
+    if (call.target !== undefined) attributes[ATTR_PALISADE_TARGET] = call.target;
+    return attributes;
+  }
+
+  /** Strict mode waits for durability on side-effecting calls only; reads stay best-effort. */
+  function mustBeDurable(call: CallDescriptor): boolean {
+    return strict && isPersistentEffect(call.effect);
+  }
+
+  return {
+    record<T>(call: CallDescriptor, run: (scope: AuditScope) => Promise<T>): Promise<T> {
+      return tracer.startActiveSpan(
+        spanName(call),
+        { kind: SpanKind.INTERNAL, attributes: startAttributes(call) },
+        async (span) => {
+          let decided: Decided | undefined;
+          let intentWritten = false;
+          let settled = false;
+          const durable = mustBeDurable(call);
+
+          const scope: AuditScope = {
+            decided(request, decision) {
+              const inputDigest = digestOf(request.input);
+              decided = { request, decision, inputDigest };
+              span.setAttributes(decisionAttributes(request, decision, inputDigest));
+              const argumentsJson = capture.serialize(request.input, { tool: call.name, field: 'input' });
+              if (argumentsJson !== undefined)
+                span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, argumentsJson);
+              // An observer that throws denies the call: the behaviour feed is part of the loop.
+              for (const observer of observers) notify(observer, request, decision);
+            },
+            async intent(request, decision) {
+              if (!chain) return;
+              const inputDigest = decided?.inputDigest ?? digestOf(request.input);
+              const appended = chain.append(
+                {
+                  type: 'intent',
+                  key: `intent:${call.callId}`,
+                  data: intentData(call, request, decision, inputDigest, capture),
+                },
+                { durable },
+              );
+              if (durable) {
+                const receipt = await appended;
+                intentWritten = true;
+                span.setAttribute(ATTR_PALISADE_INTENT_DURABLE, true);
+                markReceipt(span, receipt);
+              } else {
+                intentWritten = true;
+                appended.then((receipt) => markReceipt(span, receipt), reportBestEffortFailure);
+              }
+            },
+            async result(outcome) {
+              if (settled) return;
+              settled = true;
+              applyOutcome(
+                span,
+                outcome,
+                capture.serialize(okOutput(outcome), { tool: call.name, field: 'output' }),
+              );
+              if (!chain) return;
+              const appended = chain.append(
+                {
+                  type: 'result',
+                  key: `result:${call.callId}:${outcome.status}`,
+                  data: resultData(call, outcome, decided, intentWritten, capture),
+                },
+                { durable },
+              );
+              if (durable) await appended;
+              else appended.catch(reportBestEffortFailure);
+            },
+          };
+
+          try {
+            return await run(scope);
+          } catch (error) {
+            if (!settled) {
+              // The loop failed without reporting an outcome; the span still tells.
+              applyOutcome(span, { status: 'error', error: toError(error) }, undefined);
+            }
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      );
+    },
+  };
+}
+
+function notify(observer: DecisionObserver, request: ActionRequest, decision: Decision): void {
+  const returned: unknown = observer.observe(request, decision);
+  if (returned instanceof Promise) returned.catch(reportBestEffortFailure);
+}
+
+function reportBestEffortFailure(error: unknown): void {
+  diag.error('@palisade/audit: a best-effort audit record could not be written', error);
+}
+
+function markReceipt(span: Span, receipt: Awaited<ReturnType<AuditChain['append']>>): void {
+  if (receipt.status === 'duplicate') span.setAttribute(ATTR_PALISADE_REPLAY, true);
+  else if (span.isRecording()) span.setAttribute(ATTR_PALISADE_AUDIT_SEQUENCE, receipt.sequence);
+}
+
+function okOutput(outcome: CallOutcome): unknown {
+  return outcome.status === 'ok' ? outcome.output : undefined;
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function decisionAttributes(request: ActionRequest, decision: Decision, inputDigest: string): Attributes {
+  const { principal, context } = request;
+  const attributes: Attributes = {
+    [ATTR_PALISADE_DECISION]: decision.effect,
+    [ATTR_PALISADE_RULE_IDS]: [...decision.ruleIds],
+    [ATTR_PALISADE_POLICY_VERSION]: decision.policyVersion,
+    [ATTR_PALISADE_DECISION_REASON]: decision.reason,
+    [ATTR_PALISADE_INPUT_DIGEST]: inputDigest,
+    [ATTR_GEN_AI_AGENT_ID]: principal.agent.id,
+    [ATTR_PALISADE_DELEGATION_CHAIN]: [...principal.delegation],
+    [ATTR_PALISADE_SESSION_LABELS]: [...context.labels],
+  };
+  if (principal.agent.name !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = principal.agent.name;
+  if (principal.user) {
+    attributes[ATTR_USER_ID] = principal.user.id;
+    attributes[ATTR_USER_ROLES] = [...principal.user.roles];
+    if (principal.user.tenant !== undefined) attributes[ATTR_PALISADE_TENANT] = principal.user.tenant;
+  }
+  if (principal.task !== undefined) attributes[ATTR_PALISADE_TASK] = principal.task;
+  if (principal.tokenId !== undefined) attributes[ATTR_PALISADE_TOKEN_ID] = principal.tokenId;
+  if (context.risk !== undefined) attributes[ATTR_PALISADE_RISK] = context.risk;
+  if (context.sessionId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = context.sessionId;
+  return attributes;
+}
+
+function applyOutcome(span: Span, outcome: CallOutcome, outputJson: string | undefined): void {
+  span.setAttribute(ATTR_PALISADE_OUTCOME, outcome.status);
+  if (outcome.status === 'ok') {
+    if (outputJson !== undefined) span.setAttribute(ATTR_GEN_AI_TOOL_CALL_RESULT, outputJson);
+    return;
+  }
+  const error = errorData(outcome.error);
+  span.setAttribute(ATTR_ERROR_TYPE, typeof error.code === 'string' ? error.code : outcome.error.name);
+  if (typeof error.stage === 'string') span.setAttribute(ATTR_PALISADE_STAGE, error.stage);
+  if (outcome.status === 'pending-approval') return;
+  // Denials and faults are errors on the span, so every backend surfaces them.
+  span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.message });
+  if (outcome.status === 'error') span.recordException(outcome.error);
+}

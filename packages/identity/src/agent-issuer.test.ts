@@ -1,0 +1,212 @@
+import { CredentialError, TokenExpiredError, TokenRevokedError } from '@palisade/core';
+import { describe, expect, it } from 'vitest';
+import { AGENT_TOKEN_TYPE } from './agent-token.js';
+import { DelegationError, IssuanceError } from './errors.js';
+import { AUDIENCE, ISSUER, makeIdentity, T0 } from './test-support/identity-fixtures.js';
+
+function decode(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
+  const [header, claims] = token.split('.');
+  return {
+    header: JSON.parse(Buffer.from(header!, 'base64url').toString()),
+    claims: JSON.parse(Buffer.from(claims!, 'base64url').toString()),
+  };
+}
+
+describe('createAgentIssuer + createAgentVerifier', () => {
+  it('issues an EdDSA agent token on behalf of a user and verifies it into a Principal', async () => {
+    const { issuer, verifier } = await makeIdentity();
+    const token = await issuer.issue({
+      agent: 'support-bot',
+      user: { id: 'alice', roles: ['support'], tenant: 'acme' },
+      scopes: ['tickets:read'],
+      task: 'task-42',
+      ttlSeconds: 120,
+    });
+    const { header, claims } = decode(token);
+    expect(header).toEqual({ alg: 'EdDSA', kid: 'key-1', typ: AGENT_TOKEN_TYPE });
+    expect(claims).toMatchObject({
+      iss: ISSUER,
+      sub: 'alice',
+      aud: AUDIENCE,
+      iat: T0 / 1000,
+      nbf: T0 / 1000,
+      exp: T0 / 1000 + 120,
+      act: { sub: 'spiffe://acme.example/agent/support-bot' },
+      scope: 'tickets:read',
+      roles: ['support'],
+      tenant: 'acme',
+      task: 'task-42',
+    });
+    expect(typeof claims.jti).toBe('string');
+
+    const principal = await verifier.verify(token, { now: T0 + 1000, audience: AUDIENCE });
+    expect(principal).toEqual({
+      agent: { id: 'spiffe://acme.example/agent/support-bot', name: 'support-bot', instance: undefined },
+      user: { id: 'alice', roles: ['support'], tenant: 'acme' },
+      delegation: ['alice', 'spiffe://acme.example/agent/support-bot'],
+      scopes: ['tickets:read'],
+      task: 'task-42',
+      tokenId: claims.jti,
+      issuer: ISSUER,
+      expiresAt: T0 / 1000 + 120,
+      claims: { tenant: 'acme' },
+    });
+    expect(Object.isFrozen(principal)).toBe(true);
+  });
+
+  it('issues an ES256 token when asked', async () => {
+    const { issuer, verifier } = await makeIdentity({ alg: 'ES256' });
+    const token = await issuer.issue({ agent: 'support-bot' });
+    expect(decode(token).header.alg).toBe('ES256');
+    const principal = await verifier.verify(token, { now: T0 });
+    expect(principal.user).toBeUndefined();
+    expect(principal.delegation).toEqual(['spiffe://acme.example/agent/support-bot']);
+    expect(principal.scopes).toEqual(['tickets:read', 'tickets:write', 'email:send']);
+  });
+
+  it('caps the lifetime at maxTtlSeconds', async () => {
+    const { issuer } = await makeIdentity({ issuer: { maxTtlSeconds: 600 } });
+    const { claims } = decode(await issuer.issue({ agent: 'support-bot', ttlSeconds: 86_400 }));
+    expect((claims.exp as number) - (claims.iat as number)).toBe(600);
+  });
+
+  it('refuses unregistered, suspended and retired agents, and scopes beyond the registration', async () => {
+    const { issuer, registry } = await makeIdentity();
+    await expect(issuer.issue({ agent: 'ghost' })).rejects.toThrow(IssuanceError);
+    registry.setStatus('researcher', 'suspended');
+    await expect(issuer.issue({ agent: 'researcher' })).rejects.toThrow(/suspended/);
+    registry.setStatus('summarizer', 'retired');
+    await expect(issuer.issue({ agent: 'summarizer' })).rejects.toThrow(/retired/);
+    const error = await issuer
+      .issue({ agent: 'support-bot', scopes: ['admin'] })
+      .catch((caught: unknown) => caught);
+    expect(IssuanceError.isInstance(error)).toBe(true);
+    expect((error as IssuanceError).code).toBe('ERR_ISSUANCE_REFUSED');
+    expect((error as Error).message).toMatch(/admin/);
+  });
+
+  it('expires tokens at exp, honouring the clock tolerance, and refuses them before nbf', async () => {
+    const { issuer, verifier } = await makeIdentity({ verifier: { clockToleranceSeconds: 5 } });
+    const token = await issuer.issue({ agent: 'support-bot', ttlSeconds: 60 });
+    await expect(verifier.verify(token, { now: T0 + 64_000 })).resolves.toBeDefined();
+    await expect(verifier.verify(token, { now: T0 + 65_000 })).rejects.toThrow(TokenExpiredError);
+    await expect(verifier.verify(token, { now: T0 - 6_000 })).rejects.toThrow(TokenExpiredError);
+  });
+
+  it('refuses a token for another audience', async () => {
+    const { issuer, verifier } = await makeIdentity();
+    const token = await issuer.issue({ agent: 'support-bot' });
+    const error = await verifier
+      .verify(token, { now: T0, audience: 'billing-api' })
+      .catch((caught: unknown) => caught);
+    expect(CredentialError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/billing-api/);
+  });
+});
+
+describe('delegation', () => {
+  it('nests the actor chain and attenuates scopes and expiry', async () => {
+    const { issuer, verifier } = await makeIdentity();
+    const parent = await issuer.issue({
+      agent: 'support-bot',
+      user: { id: 'alice', roles: ['support'] },
+      scopes: ['tickets:read', 'tickets:write'],
+      ttlSeconds: 300,
+      task: 'task-1',
+    });
+    const child = await issuer.delegate(parent, {
+      agent: 'researcher',
+      scopes: ['tickets:read'],
+      ttlSeconds: 60,
+    });
+    const grandchild = await issuer.delegate(child, { agent: 'summarizer' });
+    const { claims } = decode(grandchild);
+    expect(claims.sub).toBe('alice');
+    expect(claims.act).toEqual({
+      sub: 'spiffe://acme.example/agent/summarizer',
+      act: {
+        sub: 'spiffe://acme.example/agent/researcher',
+        act: { sub: 'spiffe://acme.example/agent/support-bot' },
+      },
+    });
+    const principal = await verifier.verify(grandchild, { now: T0 });
+    expect(principal.agent.id).toBe('spiffe://acme.example/agent/summarizer');
+    expect(principal.user?.id).toBe('alice');
+    expect(principal.delegation).toEqual([
+      'alice',
+      'spiffe://acme.example/agent/support-bot',
+      'spiffe://acme.example/agent/researcher',
+      'spiffe://acme.example/agent/summarizer',
+    ]);
+    expect(principal.scopes).toEqual(['tickets:read']);
+    expect(principal.task).toBe('task-1');
+    expect(principal.expiresAt).toBe(T0 / 1000 + 60);
+  });
+
+  it('refuses anything wider than the parent', async () => {
+    const { issuer } = await makeIdentity();
+    const parent = await issuer.issue({
+      agent: 'support-bot',
+      scopes: ['tickets:read'],
+      ttlSeconds: 60,
+      task: 't-1',
+    });
+    const wider = await issuer
+      .delegate(parent, { agent: 'researcher', scopes: ['kb:read'] })
+      .catch((e: unknown) => e);
+    expect(DelegationError.isInstance(wider)).toBe(true);
+    expect((wider as DelegationError).code).toBe('ERR_DELEGATION_REFUSED');
+    expect((wider as Error).message).toMatch(/kb:read.*wider/);
+    await expect(issuer.delegate(parent, { agent: 'researcher', ttlSeconds: 61 })).rejects.toThrow(
+      /later than the parent/,
+    );
+    await expect(issuer.delegate(parent, { agent: 'researcher', task: 't-2' })).rejects.toThrow(/task t-1/);
+    await expect(issuer.delegate(parent, { agent: 'support-bot' })).rejects.toThrow(
+      /already in the delegation chain/,
+    );
+  });
+
+  it('enforces the maximum depth', async () => {
+    const { issuer, registry } = await makeIdentity({ issuer: { maxDelegationDepth: 1 } });
+    registry.register({ name: 'fourth', owner: 'o', purpose: 'p', tools: ['tickets:read'] });
+    const root = await issuer.issue({ agent: 'support-bot' });
+    const first = await issuer.delegate(root, { agent: 'researcher' });
+    await expect(issuer.delegate(first, { agent: 'summarizer' })).rejects.toThrow(
+      /depth 2 exceeds the maximum of 1/,
+    );
+  });
+
+  it('revoking a parent revokes every token delegated from it', async () => {
+    const { issuer, verifier } = await makeIdentity();
+    const parent = await issuer.issue({ agent: 'support-bot', user: { id: 'alice', roles: [] } });
+    const child = await issuer.delegate(parent, { agent: 'researcher' });
+    const grandchild = await issuer.delegate(child, { agent: 'summarizer' });
+    await expect(verifier.verify(grandchild, { now: T0 })).resolves.toBeDefined();
+    await issuer.revoke({ token: parent, reason: 'compromised' });
+    for (const token of [parent, child, grandchild]) {
+      await expect(verifier.verify(token, { now: T0 })).rejects.toThrow(TokenRevokedError);
+    }
+    await expect(issuer.delegate(parent, { agent: 'researcher' })).rejects.toThrow(TokenRevokedError);
+  });
+});
+
+describe('revocation', () => {
+  it('revokes by agent, task and key, on cached tokens too', async () => {
+    const { issuer, verifier } = await makeIdentity();
+    const byAgent = await issuer.issue({ agent: 'researcher' });
+    const byTask = await issuer.issue({ agent: 'support-bot', task: 'task-9' });
+    const other = await issuer.issue({ agent: 'support-bot' });
+    for (const token of [byAgent, byTask, other]) await verifier.verify(token, { now: T0 });
+    expect(verifier.cacheSize).toBe(3);
+
+    await issuer.revoke({ agent: 'researcher' });
+    await expect(verifier.verify(byAgent, { now: T0 })).rejects.toThrow(
+      /agent spiffe:\/\/acme.example\/agent\/researcher/,
+    );
+    await issuer.revoke({ task: 'task-9' });
+    await expect(verifier.verify(byTask, { now: T0 })).rejects.toThrow(TokenRevokedError);
+    await expect(verifier.verify(other, { now: T0 })).resolves.toBeDefined();
+    await issuer.revoke({ keyId: 'key-1', reason: 'kill switch' });
+    await expect(verifier.verify(other, { now: T0 })).rejects.toThrow(/key key-1: kill switch/);
+  });
+});

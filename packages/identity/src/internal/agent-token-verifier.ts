@@ -1,0 +1,157 @@
+import {
+  CredentialError,
+  type Principal,
+  TokenExpiredError,
+  TokenRevokedError,
+  type VerifyOptions,
+} from '@palisade/core';
+import { AGENT_TOKEN_TYPE } from '../agent-token.js';
+import type { AgentVerifierOptions } from '../agent-verifier.js';
+import { TokenReplayedError } from '../errors.js';
+import { type AgentTokenFacts, readAgentClaims } from './agent-claims.js';
+import { parseCompactJws, parseJsonObject, verifyParsedJws } from './compact-jws.js';
+import { keyLookup } from './key-source.js';
+import { createVerifiedTokenCache } from './verified-token-cache.js';
+
+/** The verifier with access to what it learnt about each token, for delegation. */
+export interface AgentTokenVerifier {
+  verify(token: string, options?: Partial<VerifyOptions>): Promise<Principal>;
+  /** The facts behind a principal this verifier returned. */
+  factsOf(principal: Principal): AgentTokenFacts | undefined;
+  readonly cacheSize: number;
+  clearCache(): void;
+}
+
+interface CacheEntry {
+  readonly facts: AgentTokenFacts;
+}
+
+function count(
+  where: string,
+  value: number | undefined,
+  fallback: number,
+  name: string,
+  minimum = 0,
+): number {
+  const result = value ?? fallback;
+  if (!Number.isSafeInteger(result) || result < minimum) {
+    throw new TypeError(`${where}: ${name} must be an integer >= ${minimum}`);
+  }
+  return result;
+}
+
+/** Builds an agent token verifier; `where` names the caller in option errors. */
+export function createAgentTokenVerifier(options: AgentVerifierOptions, where: string): AgentTokenVerifier {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options are required`);
+  if (typeof options.issuer !== 'string' || options.issuer === '')
+    throw new TypeError(`${where}: issuer is required`);
+  const audiences = typeof options.audience === 'string' ? [options.audience] : options.audience;
+  if (
+    !Array.isArray(audiences) ||
+    audiences.length === 0 ||
+    audiences.some((entry) => typeof entry !== 'string' || entry === '')
+  ) {
+    throw new TypeError(`${where}: audience must be a non-empty string or array of strings`);
+  }
+  const lookup = keyLookup(options.keys, where);
+  const algorithms = new Set<string>(options.algorithms ?? ['EdDSA', 'ES256']);
+  if (algorithms.size === 0 || [...algorithms].some((alg) => alg !== 'EdDSA' && alg !== 'ES256')) {
+    throw new TypeError(`${where}: algorithms must be a non-empty subset of EdDSA, ES256`);
+  }
+  const tolerance = count(where, options.clockToleranceSeconds, 5, 'clockToleranceSeconds');
+  const rules = {
+    issuer: options.issuer,
+    maxTtlSeconds: count(where, options.maxTtlSeconds, 3600, 'maxTtlSeconds', 1),
+    maxDelegationDepth: count(where, options.maxDelegationDepth, 3, 'maxDelegationDepth'),
+    trustDomain: options.trustDomain,
+  };
+  const maxLength = count(where, options.maxTokenLength, 8192, 'maxTokenLength', 64);
+  const revocations = options.revocations;
+  if (revocations !== undefined && typeof revocations.check !== 'function') {
+    throw new TypeError(`${where}: revocations must be a RevocationStore`);
+  }
+  const registry = options.registry;
+  if (registry !== undefined && typeof registry.get !== 'function')
+    throw new TypeError(`${where}: registry must be an AgentRegistry`);
+  const replay = options.replay;
+  if (replay !== undefined && typeof replay.consume !== 'function')
+    throw new TypeError(`${where}: replay must be a ReplayCache`);
+  const byPrincipal = new WeakMap<Principal, AgentTokenFacts>();
+  const cache = createVerifiedTokenCache<CacheEntry>(
+    count(where, options.cacheMaxEntries, 10_000, 'cacheMaxEntries'),
+  );
+
+  async function coldVerify(token: string, nowSeconds: number): Promise<CacheEntry> {
+    const parsed = parseCompactJws(token, { maxLength, algorithms });
+    if (parsed.header.typ !== AGENT_TOKEN_TYPE) {
+      throw new CredentialError(
+        `The token type ${JSON.stringify(parsed.header.typ)} is not ${AGENT_TOKEN_TYPE}`,
+      );
+    }
+    if (parsed.kid === undefined) throw new CredentialError('The token names no key ("kid")');
+    const key = await lookup(parsed.kid);
+    if (!key)
+      throw new CredentialError(`The token is signed with an unknown key ${JSON.stringify(parsed.kid)}`);
+    verifyParsedJws(parsed, key);
+    const claims = parseJsonObject(parsed.payload, 'The token claim set');
+    const entry = { facts: readAgentClaims(claims, parsed.kid, rules) };
+    byPrincipal.set(entry.facts.principal, entry.facts);
+    cache.set(token, entry, entry.facts.expiresAt + tolerance, nowSeconds);
+    return entry;
+  }
+
+  async function verify(token: string, verifyOptions?: Partial<VerifyOptions>): Promise<Principal> {
+    const nowMs = verifyOptions?.now ?? Date.now();
+    if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
+      throw new TypeError('verify(): now must be epoch milliseconds');
+    const nowSeconds = nowMs / 1000;
+    if (typeof token !== 'string') throw new CredentialError('The credential is not a string');
+    const entry = cache.get(token) ?? (await coldVerify(token, nowSeconds));
+    const facts = entry.facts;
+
+    if (nowSeconds >= facts.expiresAt + tolerance) throw new TokenExpiredError('The token has expired');
+    if (nowSeconds + tolerance < facts.notBefore)
+      throw new TokenExpiredError('The token is not valid yet ("nbf")');
+    if (nowSeconds + tolerance < facts.issuedAt)
+      throw new CredentialError('The token was issued in the future ("iat")');
+    const wanted = verifyOptions?.audience;
+    if (
+      wanted !== undefined
+        ? !facts.audiences.includes(wanted)
+        : !facts.audiences.some((aud) => audiences.includes(aud))
+    ) {
+      throw new CredentialError(
+        `The token is not meant for ${JSON.stringify(wanted ?? audiences.join(' '))}`,
+      );
+    }
+    if (registry) {
+      for (const agent of facts.agents) {
+        const record = registry.get(agent);
+        if (record?.status !== 'active') {
+          throw new TokenRevokedError(`The agent ${agent} is ${record ? record.status : 'not registered'}`);
+        }
+      }
+    }
+    if (revocations) {
+      const revoked = await revocations.check(facts.query);
+      if (revoked) {
+        throw new TokenRevokedError(
+          `The token is revoked (${revoked.kind} ${revoked.value}${revoked.reason ? `: ${revoked.reason}` : ''})`,
+        );
+      }
+    }
+    if (replay && !(await replay.consume(facts.principal.tokenId!, facts.expiresAt))) {
+      throw new TokenReplayedError('The one-time token has already been used');
+    }
+    return facts.principal;
+  }
+
+  return {
+    verify,
+    factsOf: (principal) => byPrincipal.get(principal),
+    get cacheSize() {
+      return cache.size;
+    },
+    clearCache: () => cache.clear(),
+  };
+}

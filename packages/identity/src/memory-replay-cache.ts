@@ -1,0 +1,57 @@
+/**
+ * Remembers the ids of one-time tokens already used, until they expire. A shared implementation lets
+ * several replicas enforce one-time use together.
+ */
+export interface ReplayCache {
+  /**
+   * Records that `tokenId` (expiring at `expiresAt`, epoch seconds) is being used; resolves `true` the
+   * first time and `false` on any later use. Rejects when the use cannot be recorded.
+   */
+  consume(tokenId: string, expiresAt: number): Promise<boolean>;
+}
+
+/** Options for `createMemoryReplayCache`. */
+export interface MemoryReplayCacheOptions {
+  /** Most token ids held at once. When full of unexpired ids, new tokens are refused. Default 100000. */
+  maxEntries?: number | undefined;
+  /** Epoch milliseconds; defaults to `Date.now`. */
+  now?: (() => number) | undefined;
+}
+
+/**
+ * Creates an in-process replay cache. Memory is bounded by `maxEntries` (about 100 bytes each); when
+ * every slot holds a token that has not expired yet, `consume` rejects rather than forget one, so a
+ * flood can deny service but never enable a replay.
+ *
+ * @example
+ * ```ts
+ * const verifier = createAgentVerifier({ ...options, replay: createMemoryReplayCache() });
+ * ```
+ */
+export function createMemoryReplayCache(options: MemoryReplayCacheOptions = {}): ReplayCache {
+  const maxEntries = options.maxEntries ?? 100_000;
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+    throw new TypeError('createMemoryReplayCache(): maxEntries must be a positive integer');
+  }
+  const now = options.now ?? Date.now;
+  const seen = new Map<string, number>();
+
+  function prune(nowSeconds: number): void {
+    for (const [tokenId, expiresAt] of seen) if (expiresAt < nowSeconds) seen.delete(tokenId);
+  }
+
+  return {
+    async consume(tokenId, expiresAt) {
+      const nowSeconds = now() / 1000;
+      const previous = seen.get(tokenId);
+      if (previous !== undefined && previous >= nowSeconds) return false;
+      if (seen.size >= maxEntries) {
+        prune(nowSeconds);
+        if (seen.size >= maxEntries)
+          throw new Error('The replay cache is full; one-time tokens cannot be accepted');
+      }
+      seen.set(tokenId, expiresAt);
+      return true;
+    },
+  };
+}

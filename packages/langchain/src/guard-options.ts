@@ -1,0 +1,23 @@
+import type { Effect, StandardSchemaV1 } from '@palisade/core';
+import type { ContextResolver } from './read-call-context.js';
+
+/**
+ * How LangChain tools map onto Palisade: the declared effect of each tool (required, there is no
+ * default), optional targets and schemas, and where the credential comes from.
+ */
+export interface LangChainGuardOptions {
+  /**
+   * The effect of every tool, by name. A tool missing here is refused: `guardTool` throws a
+   * `TypeError` when wrapping it, the middleware denies each call to it.
+   */
+  readonly effects: Readonly<Record<string, Effect>>;
+  /** The system each tool touches (`crm`, `payments`), by tool name. */
+  readonly targets?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Input schemas by tool name, used instead of the tool's own. Needed for tools the agent has no
+   * schema for (dynamically registered tools); any Standard Schema (zod 4, valibot, ...).
+   */
+  readonly schemas?: Readonly<Record<string, StandardSchemaV1>> | undefined;
+  /** Maps LangChain's run context to the call context. Default: `readCallContext`. */
+  readonly context?: ContextResolver | undefined;
+}

@@ -1,0 +1,16 @@
+export type { ApprovalInterrupt, ApprovalResume, PendingApproval } from './approval-interrupt.js';
+export { APPROVAL_INTERRUPT_TYPE, isApprovalInterrupt, pendingApprovals } from './approval-interrupt.js';
+export type { LangChainGuardOptions } from './guard-options.js';
+export type { GuardRetrieverOptions, RetrievalScreen } from './guard-retriever.js';
+export { guardRetriever } from './guard-retriever.js';
+export { guardTool } from './guard-tool.js';
+export { guardTools } from './guard-tools.js';
+export type {
+  AfterModelScreen,
+  BeforeModelScreen,
+  ModelScreenContext,
+  PalisadeMiddlewareOptions,
+} from './palisade-middleware.js';
+export { palisadeMiddleware } from './palisade-middleware.js';
+export type { ContextResolver, ContextSource } from './read-call-context.js';
+export { readCallContext } from './read-call-context.js';

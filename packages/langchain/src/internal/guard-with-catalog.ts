@@ -1,0 +1,101 @@
+import type { ToolCall } from '@langchain/core/messages/tool';
+import { type ClientTool, type StructuredTool, Tool, type ToolRunnableConfig } from '@langchain/core/tools';
+import { type Enforcement, guard } from '@palisade/core';
+import { createCallJournal, graphTaskOf } from './call-journal.js';
+import { deniedToolMessage } from './denied-tool-message.js';
+import { isGuardedTool } from './guarded-marker.js';
+import { GuardedStructuredTool } from './guarded-structured-tool.js';
+import { type CallDefinition, type OutcomeJournal, runGuardedCall } from './run-guarded-call.js';
+import type { ToolCatalog } from './tool-catalog.js';
+
+/** How many calls a guarded tool remembers for re-runs after an interrupt. */
+const JOURNAL_SIZE = 1000;
+
+/** Wraps one tool; `guardTool` and `guardTools` validate the options once and share the catalog. */
+export function guardWithCatalog(
+  tool: ClientTool,
+  enforcement: Enforcement,
+  catalog: ToolCatalog,
+): StructuredTool {
+  if (
+    typeof tool !== 'object' ||
+    tool === null ||
+    typeof (tool as { invoke?: unknown }).invoke !== 'function'
+  ) {
+    throw new TypeError(
+      'guardTool(): tool must be a LangChain tool (provider-executed tools cannot be guarded)',
+    );
+  }
+  if (isGuardedTool(tool)) throw new TypeError(`guardTool(): "${tool.name}" is already guarded`);
+  const name = tool.name;
+  const effect = catalog.effectOf(name);
+  if (effect === undefined) {
+    throw new TypeError(
+      `guardTool(): "${name}" has no effect in options.effects; every guarded tool must declare one`,
+    );
+  }
+  const definition: CallDefinition = {
+    name,
+    description: tool.description ?? '',
+    inputSchema: catalog.schemaFor(name, tool.schema),
+    effect,
+    kind: 'tool',
+    target: catalog.targetOf(name),
+  };
+  // Validates the definition and the enforcement now, not at the first call.
+  guard({ ...definition, execute: () => undefined }, enforcement);
+
+  const stringTool = tool instanceof Tool;
+  const journal: OutcomeJournal = createCallJournal(JOURNAL_SIZE);
+  const fields = tool as Partial<StructuredTool>;
+
+  async function invocation(args: unknown, config: ToolRunnableConfig, toolCall: ToolCall | undefined) {
+    const { toolCall: _omit, ...forward } = config;
+    const configurable = config.configurable as Record<string, unknown> | undefined;
+    const outcome = await runGuardedCall({
+      enforcement,
+      definition,
+      // String tools accept a bare string, which they turn into `{ input }` before validating.
+      args: stringTool && (typeof args === 'string' || args === undefined) ? { input: args } : args,
+      toolCallId: toolCall?.id,
+      graphTask: graphTaskOf(configurable),
+      context: () =>
+        catalog.resolveContext({
+          context: config.context,
+          configurable,
+          toolCall: toolCall && { id: toolCall.id, name: toolCall.name, args: toolCall.args },
+        }),
+      // The wrapped tool gets the arguments exactly as sent and parses them itself.
+      execute: async () => tool.invoke(toolCall ? { ...toolCall, args } : args, forward),
+      interrupt: graphInterruptOf(config),
+      journal,
+    });
+    if (outcome.status === 'done') return outcome.value;
+    if (outcome.status === 'denied') {
+      if (toolCall) return deniedToolMessage(outcome.error, toolCall);
+      throw outcome.error;
+    }
+    throw outcome.error;
+  }
+
+  return new GuardedStructuredTool(
+    {
+      name,
+      description: definition.description,
+      schema: tool.schema,
+      returnDirect: fields.returnDirect ?? false,
+      responseFormat: fields.responseFormat ?? 'content',
+      verboseParsingErrors: fields.verboseParsingErrors ?? false,
+      metadata: fields.metadata,
+      tags: fields.tags,
+      extras: fields.extras,
+    },
+    invocation,
+  );
+}
+
+/** LangGraph puts its `interrupt` on the config of every node it runs; outside a graph there is none. */
+function graphInterruptOf(config: ToolRunnableConfig): ((value: unknown) => unknown) | undefined {
+  const interrupt = (config as { interrupt?: unknown }).interrupt;
+  return typeof interrupt === 'function' ? (interrupt as (value: unknown) => unknown) : undefined;
+}

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AccessDeniedError,
+  type ActionKind,
+  type ActionRequest,
+  ApprovalDeniedError,
+  type ApprovalGate,
+  ApprovalRequiredError,
+  type CallContext,
+  type Decision,
+  type Effect,
+  type Enforcement,
+  GuardFaultError,
+  guard,
+  type StandardSchemaV1,
+  type ToolExecutionContext,
+} from '@palisade/core';
+import { APPROVAL_INTERRUPT_TYPE, type ApprovalInterrupt } from '../approval-interrupt.js';
+import { type CallJournal, type JournalKey, journalKey } from './call-journal.js';
+import { isRefusal, recordRefusal } from './denial.js';
+
+/** A call's static description: what `guard()` needs besides `execute`. */
+export interface CallDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema: StandardSchemaV1;
+  readonly effect: Effect;
+  readonly kind: ActionKind;
+  readonly target: string | undefined;
+}
+
+/** How a guarded call ended, for the adapter to express in LangChain's terms. */
+export type CallOutcome =
+  | { readonly status: 'done'; readonly value: unknown }
+  | { readonly status: 'denied'; readonly error: AccessDeniedError }
+  /** Only when the call cannot pause (no `interrupt`): the caller re-runs it with `approvalId`. */
+  | { readonly status: 'approval-required'; readonly error: ApprovalRequiredError };
+
+/** The journal every guarded tool and middleware keeps. */
+export type OutcomeJournal = CallJournal<ApprovalInterrupt, CallOutcome>;
+
+/** One call to run through the enforcement loop. */
+export interface GuardedCall {
+  readonly enforcement: Enforcement;
+  readonly definition: CallDefinition;
+  /** The arguments as the model (or caller) sent them. */
+  readonly args: unknown;
+  readonly toolCallId: string | undefined;
+  /** The graph task the call runs in (`graphTaskOf`), for the journal. */
+  readonly graphTask: string | undefined;
+  /** Resolves the call context; throwing refuses the call (recorded). */
+  readonly context: () => CallContext;
+  readonly execute: (input: unknown, context: ToolExecutionContext) => Promise<unknown>;
+  /** LangGraph's `interrupt`; without it an approval ends the call with `approval-required`. */
+  readonly interrupt: ((value: unknown) => unknown) | undefined;
+  readonly journal: OutcomeJournal | undefined;
+}
+
+/**
+ * Runs one call through `guard()`. An `approve` decision pauses the graph with an
+ * `ApprovalInterrupt`; the resumed run repeats the call with the approval id from the resume value,
+ * so the gate recomputes the digest and consumes the approval once. When LangGraph re-runs the node
+ * after an interrupt, the journal answers for calls that already ran or are already waiting, so
+ * nothing is proposed or executed twice.
+ *
+ * Refusals are returned as values; errors of the tool body (and LangGraph's interrupt) propagate.
+ */
+export async function runGuardedCall(call: GuardedCall): Promise<CallOutcome> {
+  const key = call.journal
+    ? journalKey(call.graphTask, call.toolCallId, call.definition.name, call.args)
+    : undefined;
+  const remembered = key && call.journal?.settled(key);
+  if (remembered) return remembered;
+
+  let context: CallContext;
+  try {
+    context = call.context();
+  } catch (error) {
+    const refusal = new GuardFaultError(
+      `Denied "${call.definition.name}": the call context could not be read`,
+      {
+        stage: 'context',
+        tool: call.definition.name,
+        callId: call.toolCallId,
+        cause: error,
+      },
+    );
+    return settle(call, key, await refuse(call, refusal));
+  }
+
+  let pending = key ? call.journal?.pending(key) : undefined;
+  let approvalId: string | undefined;
+  for (;;) {
+    if (pending === undefined) {
+      const outcome = await attempt(call, context, approvalId);
+      if (outcome.status !== 'paused') return settle(call, key, outcome);
+      pending = outcome.approval;
+      if (key) call.journal?.hold(key, pending);
+    }
+    if (!call.interrupt) {
+      return { status: 'approval-required', error: toRequiredError(pending) };
+    }
+    // Throws LangGraph's GraphInterrupt on the first pass; returns the resume value once resumed.
+    const resume = call.interrupt(pending);
+    approvalId = readApprovalId(resume);
+    if (approvalId === undefined) {
+      const refusal = new ApprovalDeniedError(
+        `Denied "${call.definition.name}": the run was resumed without an approval id (expected { approvalId })`,
+        { tool: call.definition.name, callId: pending.callId, approvalId: pending.approvalId },
+      );
+      return settle(call, key, await refuse(call, refusal));
+    }
+    pending = undefined;
+  }
+}
+
+type AttemptOutcome =
+  | { readonly status: 'done'; readonly value: unknown }
+  | { readonly status: 'denied'; readonly error: AccessDeniedError }
+  | { readonly status: 'paused'; readonly approval: ApprovalInterrupt };
+
+async function attempt(
+  call: GuardedCall,
+  context: CallContext,
+  approvalId: string | undefined,
+): Promise<AttemptOutcome> {
+  // Observe the gate of this call only: its ApprovalRequiredError (and the request it was raised
+  // for) becomes the interrupt; one raised by a guard nested in the tool body is a refusal.
+  let observed: { request: ActionRequest; decision: Decision; error: unknown } | undefined;
+  const gate = call.enforcement.approvals;
+  const approvals: ApprovalGate | undefined = gate && {
+    async authorize(request, decision, options) {
+      try {
+        return await gate.authorize(request, decision, options);
+      } catch (error) {
+        observed = { request, decision, error };
+        throw error;
+      }
+    },
+  };
+  const guarded = guard({ ...call.definition, execute: call.execute }, { ...call.enforcement, approvals });
+  try {
+    const value = await guarded.call(call.args, {
+      ...context,
+      callId: call.toolCallId,
+      approvalId,
+    });
+    return { status: 'done', value };
+  } catch (error) {
+    if (ApprovalRequiredError.isInstance(error) && observed && observed.error === error) {
+      return { status: 'paused', approval: toInterrupt(error as ApprovalRequiredError, observed) };
+    }
+    if (isRefusal(error)) return { status: 'denied', error };
+    if (ApprovalRequiredError.isInstance(error)) {
+      const required = error as ApprovalRequiredError;
+      return {
+        status: 'denied',
+        error: new ApprovalDeniedError(
+          `Denied "${call.definition.name}": a call it made ("${required.tool}") needs an approval that cannot be given from inside another tool`,
+          {
+            tool: call.definition.name,
+            callId: call.toolCallId,
+            approvalId: required.approvalId,
+            cause: error,
+          },
+        ),
+      };
+    }
+    throw error;
+  }
+}
+
+function toInterrupt(
+  error: ApprovalRequiredError,
+  observed: { request: ActionRequest; decision: Decision },
+): ApprovalInterrupt {
+  const { request, decision } = observed;
+  return {
+    type: APPROVAL_INTERRUPT_TYPE,
+    approvalId: error.approvalId,
+    digest: error.digest,
+    expiresAt: error.expiresAt,
+    tool: request.name,
+    callId: request.callId,
+    effect: request.effect,
+    target: request.target,
+    input: request.input,
+    reason: decision.reason,
+    ruleIds: [...decision.ruleIds],
+    agent: request.principal.agent.id,
+    user: request.principal.user?.id,
+  };
+}
+
+function toRequiredError(approval: ApprovalInterrupt): ApprovalRequiredError {
+  return new ApprovalRequiredError({
+    approvalId: approval.approvalId,
+    digest: approval.digest,
+    tool: approval.tool,
+    callId: approval.callId,
+    expiresAt: approval.expiresAt,
+  });
+}
+
+/** The approval id a resume value points to, or `undefined` when it carries none. */
+function readApprovalId(resume: unknown): string | undefined {
+  if (typeof resume !== 'object' || resume === null) return undefined;
+  const approvalId = (resume as { approvalId?: unknown }).approvalId;
+  return typeof approvalId === 'string' && approvalId !== '' ? approvalId : undefined;
+}
+
+function refuse(call: GuardedCall, error: AccessDeniedError): Promise<CallOutcome> {
+  return refuseCall(call.enforcement, call.definition, call.toolCallId, error);
+}
+
+/** Records a call refused before (or instead of) `guard()` and returns the refusal. */
+export async function refuseCall(
+  enforcement: Enforcement,
+  definition: Pick<CallDefinition, 'name' | 'effect' | 'kind' | 'target'>,
+  toolCallId: string | undefined,
+  error: AccessDeniedError,
+): Promise<CallOutcome> {
+  const callId = toolCallId ?? enforcement.newCallId?.() ?? randomUUID();
+  await recordRefusal(
+    enforcement,
+    {
+      kind: definition.kind,
+      name: definition.name,
+      effect: definition.effect,
+      callId,
+      target: definition.target,
+    },
+    error,
+  );
+  return { status: 'denied', error };
+}
+
+function settle(call: GuardedCall, key: JournalKey | undefined, outcome: CallOutcome): CallOutcome {
+  if (key && outcome.status !== 'approval-required') call.journal?.settle(key, outcome);
+  return outcome;
+}

@@ -1,0 +1,86 @@
+import { type CallContext, EFFECTS, type Effect, type StandardSchemaV1 } from '@palisade/core';
+import type { LangChainGuardOptions } from '../guard-options.js';
+import { type ContextResolver, type ContextSource, readCallContext } from '../read-call-context.js';
+import { isStandardSchema, toInputSchema } from './input-schema.js';
+
+/** The validated options, with lookups by tool name. */
+export interface ToolCatalog {
+  effectOf(name: string): Effect | undefined;
+  targetOf(name: string): string | undefined;
+  /** The schema to validate `name`'s input with; throws `TypeError` when there is none. */
+  schemaFor(name: string, toolSchema: unknown): StandardSchemaV1;
+  resolveContext(source: ContextSource): CallContext;
+}
+
+/** Validates `options` once (throwing `TypeError` naming the bad option) and builds the catalog. */
+export function createToolCatalog(options: LangChainGuardOptions, caller: string): ToolCatalog {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${caller}: options must be an object with an \`effects\` map`);
+  }
+  const effects = ownEntries(options.effects, `${caller}: options.effects`);
+  for (const [name, effect] of effects) {
+    if (!EFFECTS.includes(effect as Effect)) {
+      throw new TypeError(
+        `${caller}: options.effects["${name}"] must be one of ${EFFECTS.join(', ')}, got ${String(effect)}`,
+      );
+    }
+  }
+  const targets =
+    options.targets === undefined ? [] : ownEntries(options.targets, `${caller}: options.targets`);
+  for (const [name, target] of targets) {
+    if (typeof target !== 'string')
+      throw new TypeError(`${caller}: options.targets["${name}"] must be a string`);
+  }
+  const schemas =
+    options.schemas === undefined ? [] : ownEntries(options.schemas, `${caller}: options.schemas`);
+  for (const [name, schema] of schemas) {
+    if (!isStandardSchema(schema)) {
+      throw new TypeError(
+        `${caller}: options.schemas["${name}"] must be a Standard Schema (zod 4, valibot, ...)`,
+      );
+    }
+  }
+  if (options.context !== undefined && typeof options.context !== 'function') {
+    throw new TypeError(`${caller}: options.context must be a function`);
+  }
+
+  const effectMap = new Map(effects as [string, Effect][]);
+  const targetMap = new Map(targets as [string, string][]);
+  const schemaMap = new Map(schemas as [string, StandardSchemaV1][]);
+  const resolver: ContextResolver = options.context ?? readCallContext;
+  // Converting a JSON Schema compiles a validator: do it once per schema object.
+  const converted = new WeakMap<object, StandardSchemaV1>();
+
+  return {
+    effectOf: (name) => effectMap.get(name),
+    targetOf: (name) => targetMap.get(name),
+    schemaFor(name, toolSchema) {
+      const explicit = schemaMap.get(name);
+      if (explicit) return explicit;
+      if (typeof toolSchema === 'object' && toolSchema !== null) {
+        const cached = converted.get(toolSchema);
+        if (cached) return cached;
+        const schema = toInputSchema(toolSchema, name);
+        converted.set(toolSchema, schema);
+        return schema;
+      }
+      return toInputSchema(toolSchema, name);
+    },
+    resolveContext(source) {
+      const context = resolver(source) ?? {};
+      if (typeof context !== 'object' || context === null) {
+        throw new TypeError('The context resolver must return a CallContext object');
+      }
+      // The approval id comes from a resumed interrupt only, never from the caller's context.
+      const { approvalId: _ignored, ...rest } = context;
+      return rest;
+    },
+  };
+}
+
+function ownEntries(value: unknown, label: string): [string, unknown][] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${label} must be an object keyed by tool name`);
+  }
+  return Object.entries(value);
+}

@@ -1,0 +1,10 @@
+export type { CallToolParams, GuardClientOptions } from './guard-client.js';
+export { guardClient } from './guard-client.js';
+export type { GuardServerOptions, ToolHandlerExtra } from './guard-server.js';
+export { guardServer } from './guard-server.js';
+export type { ApprovalRequiredMeta, DeniedMeta, PalisadeResultMeta } from './palisade-meta.js';
+export { PALISADE_META_KEY, readPalisadeMeta, withApprovalId } from './palisade-meta.js';
+export type { EffectSource, McpToolDeclarations, McpToolEntry, ToolCatalog } from './tool-effects.js';
+export { effectFromAnnotations } from './tool-effects.js';
+export type { TraceContextExtractor, TraceContextInjector } from './trace-context.js';
+export { withAuthInfo } from './with-auth-info.js';

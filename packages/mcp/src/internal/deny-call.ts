@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { AccessDeniedError, type Enforcement, GuardFaultError } from '@palisade/core';
+
+/** Why a call was refused before the enforcement loop could take it. */
+export type RefusalReason = 'unknown-effect' | 'invalid-tool';
+
+const EXPLANATIONS: Readonly<Record<RefusalReason, string>> = Object.freeze({
+  'unknown-effect': "its effect is unknown; add it to the policy's tool catalog",
+  'invalid-tool': 'the tool cannot be guarded',
+});
+
+/**
+ * Denies, and records, a call the enforcement loop cannot take: a tool whose effect nobody vouched for
+ * (not in the policy's catalog, not declared by the application, no annotation says what it does),
+ * or one `guard()` refuses to wrap.
+ *
+ * The record names the effect `execute`, the most dangerous one, because that is what such a tool
+ * must be assumed to do.
+ */
+export async function denyCall(
+  palisade: Enforcement,
+  call: { name: string; target: string | undefined; reason: RefusalReason; cause?: unknown },
+): Promise<never> {
+  const { name, target, cause } = call;
+  const callId = palisade.newCallId?.() ?? randomUUID();
+  const detail = cause instanceof Error ? ` (${cause.message})` : '';
+  const denial = new AccessDeniedError(`Denied "${name}": ${EXPLANATIONS[call.reason]}${detail}`, {
+    stage: 'context',
+    tool: name,
+    callId,
+    cause,
+  });
+  try {
+    await palisade.recorder.record(
+      { kind: 'tool', name, effect: 'execute', callId, target },
+      async (scope) => {
+        await scope.result({ status: 'denied', error: denial });
+      },
+    );
+  } catch (error) {
+    throw new GuardFaultError(`Denied "${name}": the record stage failed`, {
+      stage: 'record',
+      tool: name,
+      callId,
+      cause: error,
+    });
+  }
+  throw denial;
+}

@@ -1,0 +1,230 @@
+import {
+  type ApprovalService,
+  type ApproverCheck,
+  createApprovalGate,
+  createApprovalService,
+  createMemoryApprovalStore,
+} from '@palisade/approval';
+import { createOtelRecorder, type OtelRecorderOptions } from '@palisade/audit';
+import {
+  type ApprovalGate,
+  type ApprovalStore,
+  type AuditRecorder,
+  type CallContext,
+  type CallScope,
+  type CredentialVerifier,
+  createCallScope,
+  createMemorySessionStore,
+  type Decider,
+  type Enforcement,
+  type GuardedTool,
+  guard,
+  type ObligationHandler,
+  type RevocationStore,
+  type RiskScorer,
+  type SessionStore,
+  type ToolDefinition,
+} from '@palisade/core';
+import {
+  type AgentIssuer,
+  type AgentRegistration,
+  type AgentRegistry,
+  createAgentIssuer,
+  createAgentRegistry,
+  createAgentVerifier,
+  createMemoryRevocationStore,
+  generateSigningKey,
+  type SigningKey,
+} from '@palisade/identity';
+import { createPolicyEngine, type PolicyDocument, parsePolicy } from '@palisade/policy';
+
+/** Local agent identity: this process issues and verifies its agents' tokens. */
+export interface LocalIdentityOptions {
+  /** The `iss` of the tokens. Defaults to `palisade://<trustDomain>`. */
+  readonly issuer?: string | undefined;
+  /** The audience the tokens are for. Defaults to `palisade`. */
+  readonly audience?: string | undefined;
+  /** Signing key; a fresh Ed25519 key is generated when omitted (tokens then die with the process). */
+  readonly keys?: SigningKey | readonly SigningKey[] | undefined;
+  /** Upper bound of token lifetimes, in seconds. Default 900. */
+  readonly maxTtlSeconds?: number | undefined;
+  /** Where revocations live; in memory when omitted. Use a shared store with several replicas. */
+  readonly revocations?: RevocationStore | undefined;
+}
+
+/** Human approval: who may approve, where requests live and how calls wait. */
+export interface ApprovalOptions {
+  /** How approvers are authenticated and authorised. Required: there is no open default. */
+  readonly approvers: ApproverCheck;
+  /** In memory when omitted; use the SQLite, Postgres or Redis store to survive restarts. */
+  readonly store?: ApprovalStore | undefined;
+  /** `interrupt` (default) ends the call with `ApprovalRequiredError`; `wait` blocks until decided. */
+  readonly mode?: 'wait' | 'interrupt' | undefined;
+  /** Wait mode: how long a call waits before it is denied. */
+  readonly timeoutMs?: number | undefined;
+  /** Lifetime of an approval request, in milliseconds. */
+  readonly ttlMs?: number | undefined;
+}
+
+/** Options of `createPalisade()`. */
+export interface PalisadeOptions {
+  /** Agent ids are `spiffe://<trustDomain>/agent/<name>`. */
+  readonly trustDomain: string;
+  /** The policy: YAML or JSON text, a parsed document, or any `Decider`. */
+  readonly policy: string | PolicyDocument | Decider;
+  /** Agents to register; only registered, active agents get tokens. */
+  readonly agents?: readonly AgentRegistration[] | undefined;
+  /**
+   * Identity: local issuance and verification (the default), or `{ verifier }` to accept tokens
+   * verified elsewhere (a remote JWKS, say).
+   */
+  readonly identity?: LocalIdentityOptions | { readonly verifier: CredentialVerifier } | undefined;
+  /**
+   * Human approval. Without it every `approve` decision is a deny (fail closed); pass an
+   * `ApprovalGate` to bring your own.
+   */
+  readonly approvals?: ApprovalOptions | ApprovalGate | undefined;
+  /** Audit recorder options, or a recorder of your own. Defaults to OpenTelemetry spans only. */
+  readonly audit?: OtelRecorderOptions | AuditRecorder | undefined;
+  /** Session labels; in memory when omitted. */
+  readonly sessions?: SessionStore | undefined;
+  readonly riskScorer?: RiskScorer | undefined;
+  readonly obligations?: Readonly<Record<string, ObligationHandler>> | undefined;
+  /** Epoch milliseconds; injectable for tests. */
+  readonly now?: (() => number) | undefined;
+}
+
+/** A configured Palisade: the enforcement loop's parts, plus ways to use them. */
+export interface Palisade extends Enforcement {
+  readonly scope: CallScope;
+  readonly sessions: SessionStore;
+  /** The registry of agents allowed to hold tokens. */
+  readonly registry: AgentRegistry;
+  /** Issues agent tokens; absent when tokens are verified against an external issuer. */
+  readonly identity: AgentIssuer | undefined;
+  /** The approval service reviewers decide through; absent without approval options. */
+  readonly approvalService: ApprovalService | undefined;
+  /** Wraps a tool in the enforcement loop. */
+  guard<Input, Output>(tool: ToolDefinition<Input, Output>): GuardedTool<Input, Output>;
+  /** Runs `fn` with `context` available to every guarded call inside it. */
+  run<T>(context: CallContext, fn: () => T): T;
+  /** Stops timers held by the approval service. */
+  close(): void;
+}
+
+/**
+ * Wires identity, policy, approval and audit into one enforcement loop with safe defaults: local
+ * Ed25519 agent tokens, a default-deny policy, OpenTelemetry spans, in-memory sessions, and no
+ * approval gate unless configured (so `approve` means deny).
+ *
+ * @example
+ * ```ts
+ * const palisade = await createPalisade({
+ *   trustDomain: 'acme.example',
+ *   policy: await readFile('palisade.policy.yaml', 'utf8'),
+ *   agents: [{ name: 'support-bot', owner: 'team-support', purpose: 'Answer tickets', tools: ['get_ticket'] }],
+ * });
+ * const token = await palisade.identity!.issue({ agent: 'support-bot', user: { id: 'alice', roles: ['support'] } });
+ * await palisade.run({ credential: token }, () => getTicket.call({ id: 'T-1' }));
+ * ```
+ */
+export async function createPalisade(options: PalisadeOptions): Promise<Palisade> {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('createPalisade(): options are required');
+  if (typeof options.trustDomain !== 'string' || options.trustDomain === '') {
+    throw new TypeError('createPalisade(): trustDomain is required');
+  }
+  const now = options.now ?? Date.now;
+  const decider = resolveDecider(options.policy);
+  const registry = createAgentRegistry({
+    trustDomain: options.trustDomain,
+    agents: options.agents ?? [],
+    now,
+  });
+
+  let verifier: CredentialVerifier;
+  let identity: AgentIssuer | undefined;
+  if (options.identity && 'verifier' in options.identity) {
+    verifier = options.identity.verifier;
+  } else {
+    const local = options.identity ?? {};
+    const issuer = local.issuer ?? `palisade://${options.trustDomain}`;
+    const audience = local.audience ?? 'palisade';
+    const revocations = local.revocations ?? createMemoryRevocationStore();
+    identity = createAgentIssuer({
+      issuer,
+      audience,
+      trustDomain: options.trustDomain,
+      keys: local.keys ?? (await generateSigningKey({ alg: 'EdDSA' })),
+      registry,
+      revocations,
+      maxTtlSeconds: local.maxTtlSeconds,
+      now,
+    });
+    verifier = createAgentVerifier({
+      issuer,
+      audience,
+      keys: identity.keyRing,
+      revocations,
+      registry,
+      trustDomain: options.trustDomain,
+    });
+  }
+
+  let approvals: ApprovalGate | undefined;
+  let approvalService: ApprovalService | undefined;
+  if (options.approvals && 'authorize' in options.approvals) {
+    approvals = options.approvals;
+  } else if (options.approvals) {
+    const settings = options.approvals;
+    approvalService = createApprovalService({
+      store: settings.store ?? createMemoryApprovalStore(),
+      approvers: settings.approvers,
+      now,
+    });
+    approvals = createApprovalGate({
+      service: approvalService,
+      mode: settings.mode ?? 'interrupt',
+      timeoutMs: settings.timeoutMs,
+      ttlMs: settings.ttlMs,
+    });
+  }
+
+  const recorder: AuditRecorder =
+    options.audit && 'record' in options.audit ? options.audit : createOtelRecorder(options.audit ?? {});
+  const scope = createCallScope();
+  const sessions = options.sessions ?? createMemorySessionStore();
+
+  const enforcement: Enforcement = {
+    verifier,
+    decider,
+    recorder,
+    approvals,
+    sessions,
+    scope,
+    riskScorer: options.riskScorer,
+    obligations: options.obligations,
+    now,
+  };
+
+  return Object.freeze({
+    ...enforcement,
+    scope,
+    sessions,
+    registry,
+    identity,
+    approvalService,
+    guard: <Input, Output>(tool: ToolDefinition<Input, Output>) => guard(tool, enforcement),
+    run: <T>(context: CallContext, fn: () => T) => scope.run(context, fn),
+    close: () => approvalService?.close(),
+  });
+}
+
+function resolveDecider(policy: PalisadeOptions['policy']): Decider {
+  if (typeof policy === 'string') return createPolicyEngine({ policy: parsePolicy(policy) });
+  if (typeof policy === 'object' && policy !== null) {
+    if (typeof (policy as Decider).decide === 'function') return policy as Decider;
+    return createPolicyEngine({ policy: policy as PolicyDocument });
+  }
+  throw new TypeError('createPalisade(): policy must be policy text, a policy document or a Decider');
+}

@@ -1,0 +1,277 @@
+import { type ActionRequest, type Decision, isPersistentEffect, type Obligation } from '@palisade/core';
+import type { RuleTrace } from '../policy-explanation.js';
+import type { PolicyFacts, ResourceFacts } from '../policy-facts.js';
+import { evaluateEgress } from './evaluate-egress.js';
+import type { CompiledLimit, CompiledPolicy, CompiledRule, CompiledTool } from './compile-policy.js';
+
+/** A check that failed before any rule was looked at (unknown tool, effect mismatch). */
+export interface EvaluationTrace {
+  readonly checks: string[];
+  readonly rules: RuleTrace[];
+  permissions: { agent: boolean; user: boolean };
+}
+
+const NO_OBLIGATIONS: readonly Obligation[] = Object.freeze([]);
+const NO_RULES: readonly string[] = Object.freeze([]);
+
+function deny(policy: CompiledPolicy, reason: string, ruleIds: readonly string[] = NO_RULES): Decision {
+  return { effect: 'deny', reason, ruleIds, policyVersion: policy.version, obligations: NO_OBLIGATIONS };
+}
+
+/**
+ * Decides one request against a compiled policy: deny overrides approve overrides allow, and an
+ * allow needs both the agent permission and the user permission; anything else is denied.
+ * `trace`, when given, receives every step (used by explain; the decision is the same either way).
+ */
+export function evaluate(
+  policy: CompiledPolicy,
+  request: ActionRequest,
+  extra: readonly CompiledRule[] | undefined,
+  trace: EvaluationTrace | undefined,
+): Decision {
+  if (request.kind === 'egress') return evaluateEgress(policy, request, trace);
+  const tool = Object.hasOwn(request, 'name') ? policy.tools.get(request.name) : undefined;
+  if (!tool) {
+    trace?.checks.push(`"${String(request.name)}" is not in the tool catalog`);
+    return deny(policy, `"${String(request.name)}" is not in the tool catalog`);
+  }
+  const mismatch = catalogMismatch(tool, request);
+  if (mismatch !== undefined) {
+    trace?.checks.push(mismatch);
+    return deny(policy, mismatch);
+  }
+  trace?.checks.push(
+    `"${tool.name}" is in the catalog (${tool.entry.effect}${tool.entry.target ? ` on ${tool.entry.target}` : ''})`,
+  );
+  const principal = request.principal;
+  const agentId = principal.agent.id;
+  const resource: ResourceFacts =
+    tool.entry.target === undefined && request.target !== undefined
+      ? { ...tool.resource, target: request.target }
+      : tool.resource;
+  const facts: PolicyFacts = { input: request.input, principal, resource, context: request.context, request };
+
+  let denies: CompiledRule[] | undefined;
+  let approves: CompiledRule[] | undefined;
+  let allows: CompiledRule[] | undefined;
+  let agentGranted = false;
+  let userGranted = false;
+  let agentWaived = false;
+  let userWaived = false;
+  let approvalRequired = false;
+
+  const consider = (rule: CompiledRule): void => {
+    const agentOk = rule.agents ? rule.agents(agentId) : undefined;
+    const userOk = rule.user ? rule.user(principal) : undefined;
+    if (agentOk === false || userOk === false) {
+      trace?.rules.push({
+        id: rule.id,
+        effect: rule.effect,
+        matched: false,
+        detail: subjectMiss(agentOk, userOk, request),
+      });
+      return;
+    }
+    if (rule.targets && !(resource.target !== undefined && rule.targets(resource.target))) {
+      trace?.rules.push({
+        id: rule.id,
+        effect: rule.effect,
+        matched: false,
+        detail: `target ${String(resource.target)} is not listed`,
+      });
+      return;
+    }
+    if (rule.when) {
+      if (trace) {
+        const outcome = rule.when.explain(facts);
+        if (!outcome.result) {
+          trace.rules.push({
+            id: rule.id,
+            effect: rule.effect,
+            matched: false,
+            detail: `condition failed: ${outcome.detail}`,
+          });
+          return;
+        }
+      } else if (!rule.when.test(facts)) {
+        return;
+      }
+    }
+    if (rule.effect === 'deny') {
+      denies ??= [];
+      denies.push(rule);
+      trace?.rules.push({ ...traceHead(rule), matched: true, detail: 'matched: denies' });
+    } else if (rule.effect === 'approve') {
+      approves ??= [];
+      approves.push(rule);
+      trace?.rules.push({
+        ...traceHead(rule),
+        matched: true,
+        detail: 'matched: requires approval',
+      });
+    } else {
+      allows ??= [];
+      allows.push(rule);
+      const grants: ('agent' | 'user')[] = [];
+      // For a tool that requires a task grant, only a grant gives the agent permission.
+      if (agentOk === true && (!tool.grantRequired || rule.grant !== undefined)) {
+        agentGranted = true;
+        agentWaived ||= rule.approval === 'none';
+        grants.push('agent');
+      }
+      if (userOk === true) {
+        userGranted = true;
+        userWaived ||= rule.approval === 'none';
+        grants.push('user');
+      }
+      approvalRequired ||= rule.approval === 'required';
+      trace?.rules.push({
+        ...traceHead(rule),
+        matched: true,
+        detail: `matched: grants the ${grants.join(' and ')} permission (approval ${rule.approval})`,
+        grants,
+      });
+    }
+  };
+
+  for (const rule of tool.rules) consider(rule);
+  if (extra) for (const rule of extra) consider(rule);
+  if (trace) trace.permissions = { agent: agentGranted, user: userGranted };
+
+  if (denies) {
+    const first = denies[0] as CompiledRule;
+    return deny(policy, first.reason ?? `denied by rule "${first.id}"`, denies.map(ruleId));
+  }
+  if (!agentGranted || !userGranted)
+    return deny(policy, missingPermission(agentGranted, userGranted, request));
+  let obligations: readonly Obligation[] = tool.taintLabels
+    ? [{ type: 'label-session', labels: tool.taintLabels }]
+    : NO_OBLIGATIONS;
+  if (tool.limits.length > 0) {
+    const counted = limitObligations(tool, facts, trace);
+    if (typeof counted === 'string') return deny(policy, counted);
+    if (counted.length > 0) obligations = [...obligations, ...counted];
+  }
+  const allowIds = (allows ?? []).map(ruleId);
+  if (approves) {
+    const first = approves[0] as CompiledRule;
+    return {
+      effect: 'approve',
+      reason: first.reason ?? `rule "${first.id}" requires approval`,
+      ruleIds: [...allowIds, ...approves.map(ruleId)],
+      policyVersion: policy.version,
+      obligations,
+    };
+  }
+  if (approvalRequired || (isPersistentEffect(tool.entry.effect) && !(agentWaived && userWaived))) {
+    return {
+      effect: 'approve',
+      reason: approvalRequired
+        ? `an allow rule requires approval for "${tool.name}"`
+        : `"${tool.name}" has the persistent effect "${tool.entry.effect}" and no rule allows it without approval`,
+      ruleIds: allowIds,
+      policyVersion: policy.version,
+      obligations,
+    };
+  }
+  const lead = (allows ?? [])[0] as CompiledRule;
+  return {
+    effect: 'allow',
+    reason:
+      lead.reason ??
+      `allowed by ${allowIds.length === 1 ? 'rule' : 'rules'} ${allowIds.map((id) => `"${id}"`).join(', ')}`,
+    ruleIds: allowIds,
+    policyVersion: policy.version,
+    obligations,
+  };
+}
+
+/** The `consume-limit` obligations of the limits that apply, or the reason the request cannot be counted. */
+function limitObligations(tool: CompiledTool, facts: PolicyFacts, trace: EvaluationTrace | undefined): Obligation[] | string {
+  const obligations: Obligation[] = [];
+  for (const limit of tool.limits) {
+    if (limit.agents && !limit.agents(facts.principal.agent.id)) continue;
+    if (limit.user && !limit.user(facts.principal)) continue;
+    if (limit.when && !limit.when.test(facts)) continue;
+    let amount = 1;
+    if (limit.sum) {
+      const value = limit.sum(facts);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        return `limit "${limit.id}" sums ${limit.sumPath}, which is not a non-negative number (default deny)`;
+      }
+      amount = value;
+    }
+    const key = limitKey(limit, tool.name, facts);
+    trace?.checks.push(`limit "${limit.id}" applies: counts ${amount} against ${limit.max} per ${limit.windowMs} ms (${key})`);
+    obligations.push({ type: 'consume-limit', limit: limit.id, key, amount, max: limit.max, windowMs: limit.windowMs });
+  }
+  return obligations;
+}
+
+function limitKey(limit: CompiledLimit, tool: string, facts: PolicyFacts): string {
+  const parts: string[] = [limit.id];
+  for (const dimension of limit.per) {
+    let value: string | undefined;
+    if (dimension === 'agent') value = facts.principal.agent.id;
+    else if (dimension === 'user') value = facts.principal.user?.id;
+    else if (dimension === 'tool') value = tool;
+    else if (dimension === 'task') value = facts.principal.task;
+    else if (dimension === 'session') value = facts.context.sessionId;
+    else value = facts.principal.user?.tenant;
+    // JSON quoting keeps `a|b` in one value from colliding with two values `a` and `b`.
+    parts.push(`${dimension}=${value === undefined ? '-' : JSON.stringify(value)}`);
+  }
+  return parts.join('|');
+}
+
+function traceHead(rule: CompiledRule): Pick<RuleTrace, 'id' | 'effect' | 'grant'> {
+  return rule.grant === undefined ? { id: rule.id, effect: rule.effect } : { id: rule.id, effect: rule.effect, grant: rule.grant };
+}
+
+function ruleId(rule: CompiledRule): string {
+  return rule.id;
+}
+
+function catalogMismatch(tool: CompiledTool, request: ActionRequest): string | undefined {
+  if (request.kind !== tool.kind)
+    return `"${tool.name}" is a ${tool.kind} in the catalog, not a ${String(request.kind)}`;
+  if (request.effect !== tool.entry.effect) {
+    return `"${tool.name}" declares effect "${String(request.effect)}" but the catalog says "${tool.entry.effect}"`;
+  }
+  if (
+    tool.entry.target !== undefined &&
+    request.target !== undefined &&
+    request.target !== tool.entry.target
+  ) {
+    return `"${tool.name}" targets "${String(request.target)}" but the catalog says "${tool.entry.target}"`;
+  }
+  return undefined;
+}
+
+function subjectMiss(
+  agentOk: boolean | undefined,
+  userOk: boolean | undefined,
+  request: ActionRequest,
+): string {
+  const parts: string[] = [];
+  if (agentOk === false) parts.push(`agent ${request.principal.agent.id} is not listed`);
+  if (userOk === false) {
+    const user = request.principal.user;
+    parts.push(
+      user
+        ? `user ${user.id} (roles ${user.roles.join(', ') || 'none'}) is not listed`
+        : 'the call has no user and the rule is not autonomous',
+    );
+  }
+  return parts.join('; ');
+}
+
+function missingPermission(agent: boolean, user: boolean, request: ActionRequest): string {
+  const missing: string[] = [];
+  if (!agent) missing.push(`agent ${request.principal.agent.id}`);
+  if (!user) {
+    const who = request.principal.user;
+    missing.push(who ? `user ${who.id}` : 'a call without a user');
+  }
+  return `no rule allows ${missing.join(' or ')} to call "${request.name}" (default deny)`;
+}

@@ -44,3 +44,12 @@ export type {
   SigningKey,
 } from './signing-key.js';
 export { exportSigningKey, generateSigningKey, importSigningKey } from './signing-key.js';
+export type {
+  UserTokenAlgorithm,
+  UserTokenVerifier,
+  UserTokenVerifierOptions,
+  VerifiedUser,
+} from './user-token-verifier.js';
+export { createUserTokenVerifier } from './user-token-verifier.js';
+export type { VerificationKey } from './internal/jwk.js';
+export type { JwsAlgorithm } from './internal/algorithms.js';

@@ -8,13 +8,12 @@ import {
   ApprovalRequiredError,
   createCallScope,
   type Decision,
-  type Enforcement,
 } from '@palisade/core';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { type GuardClientOptions, guardClient } from './guard-client.js';
 import { withApprovalId } from './palisade-meta.js';
-import { connect, createTestPalisade, decisions } from './test-support/fixtures.js';
+import { connect, createTestPalisade, decisions, type TestPalisade } from './test-support/fixtures.js';
 
 function text(result: unknown): string {
   const content = (result as CallToolResult).content[0];
@@ -45,10 +44,10 @@ function plainServer() {
   return { server, received };
 }
 
-async function guardedClient(enforcement: Enforcement, options: GuardClientOptions = {}) {
+async function guardedClient(palisade: TestPalisade, options: GuardClientOptions = {}) {
   const { server, received } = plainServer();
-  const client = guardClient(new Client({ name: 'agent', version: '1.0.0' }), enforcement, {
-    context: { credential: tokens.agent, sessionId: 'session-1' },
+  const client = guardClient(new Client({ name: 'agent', version: '1.0.0' }), palisade.enforcement, {
+    context: { credential: palisade.tokens.agent, sessionId: 'session-1' },
     traceContext: false,
     ...options,
   });
@@ -58,9 +57,10 @@ async function guardedClient(enforcement: Enforcement, options: GuardClientOptio
 
 describe('guardClient()', () => {
   it('sends an allowed call, with the trace context in _meta', async () => {
-    const { enforcement, recorder, tokens } = await createTestPalisade();
+    const palisade = await createTestPalisade();
+    const { recorder } = palisade;
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const { client, received } = await guardedClient(enforcement, {
+    const { client, received } = await guardedClient(palisade, {
       traceContext: (carrier) => {
         carrier.traceparent = traceparent;
       },
@@ -80,8 +80,9 @@ describe('guardClient()', () => {
   });
 
   it('rejects a denied call with AccessDeniedError before anything is sent', async () => {
-    const { enforcement, recorder, tokens } = await createTestPalisade();
-    const { client, received } = await guardedClient(enforcement);
+    const palisade = await createTestPalisade();
+    const { recorder } = palisade;
+    const { client, received } = await guardedClient(palisade);
 
     const error = await client
       .callTool({ name: 'close_ticket', arguments: { id: 'T-1' } })
@@ -94,8 +95,9 @@ describe('guardClient()', () => {
   });
 
   it('pauses with ApprovalRequiredError and resumes with the approval id', async () => {
-    const { enforcement, recorder, review, tokens } = await createTestPalisade();
-    const { client, received } = await guardedClient(enforcement);
+    const palisade = await createTestPalisade();
+    const { recorder, review } = palisade;
+    const { client, received } = await guardedClient(palisade);
     const params = { name: 'refund', arguments: { id: 'O-7', amount: 500 } };
 
     const paused = await client.callTool(params).catch((caught) => caught);
@@ -118,8 +120,9 @@ describe('guardClient()', () => {
   });
 
   it('steps up to approval after the session read untrusted content', async () => {
-    const { enforcement, recorder, tokens } = await createTestPalisade();
-    const { client } = await guardedClient(enforcement);
+    const palisade = await createTestPalisade();
+    const { recorder } = palisade;
+    const { client } = await guardedClient(palisade);
     const mail = { name: 'send_email', arguments: {} };
 
     await client.callTool({ name: 'send_email', arguments: {} }).catch(() => undefined);
@@ -135,8 +138,8 @@ describe('guardClient()', () => {
   });
 
   it('guards raw tools/call requests and task streams too', async () => {
-    const { enforcement, tokens } = await createTestPalisade();
-    const { client, received } = await guardedClient(enforcement);
+    const palisade = await createTestPalisade();
+    const { client, received } = await guardedClient(palisade);
 
     const raw = await client
       .request(
@@ -160,11 +163,12 @@ describe('guardClient()', () => {
 
   it('takes the credential from a context function or the enforcement scope', async () => {
     const scope = createCallScope();
-    const { enforcement, recorder, tokens } = await createTestPalisade({ scope });
+    const palisade = await createTestPalisade({ scope });
+    const { recorder } = palisade;
     const context = vi.fn(() => ({ sessionId: 'session-2' }));
-    const { client } = await guardedClient(enforcement, { context });
+    const { client } = await guardedClient(palisade, { context });
 
-    await scope.run({ credential: tokens.agent }, () =>
+    await scope.run({ credential: palisade.tokens.agent }, () =>
       client.callTool({ name: 'get_ticket', arguments: { id: 'T-1' } }),
     );
     const outside = await client
@@ -191,8 +195,9 @@ describe('guardClient()', () => {
     };
 
     it("learns the server's annotations, and denies a tool nothing describes", async () => {
-      const { enforcement, recorder, tokens } = await createTestPalisade({ decider });
-      const { client, received } = await guardedClient(enforcement, { tools: { mystery: 'read' } });
+      const palisade = await createTestPalisade({ decider });
+    const { recorder } = palisade;
+      const { client, received } = await guardedClient(palisade, { tools: { mystery: 'read' } });
 
       await client.callTool({ name: 'search', arguments: {} });
       await client.callTool({ name: 'purge', arguments: {} }).catch(() => undefined);
@@ -212,8 +217,8 @@ describe('guardClient()', () => {
     });
 
     it('believes no annotation when told to ignore them', async () => {
-      const { enforcement, tokens } = await createTestPalisade({ decider });
-      const { client, received } = await guardedClient(enforcement, { annotations: 'ignore' });
+      const palisade = await createTestPalisade({ decider });
+      const { client, received } = await guardedClient(palisade, { annotations: 'ignore' });
       await client.listTools();
 
       const error = await client.callTool({ name: 'search', arguments: {} }).catch((caught) => caught);
@@ -223,9 +228,9 @@ describe('guardClient()', () => {
     });
 
     it('denies when the tool list cannot be read', async () => {
-      const { enforcement, tokens } = await createTestPalisade({ decider });
-      const client = guardClient(new Client({ name: 'agent', version: '1.0.0' }), enforcement, {
-        context: { credential: tokens.agent },
+      const palisade = await createTestPalisade({ decider });
+      const client = guardClient(new Client({ name: 'agent', version: '1.0.0' }), palisade.enforcement, {
+        context: { credential: palisade.tokens.agent },
         traceContext: false,
       });
 
@@ -237,8 +242,9 @@ describe('guardClient()', () => {
   });
 
   it('denies a tool name guard() cannot take, and records it', async () => {
-    const { enforcement, recorder, tokens } = await createTestPalisade();
-    const { client } = await guardedClient(enforcement, { tools: { 'bad name!': 'read' } });
+    const palisade = await createTestPalisade();
+    const { recorder } = palisade;
+    const { client } = await guardedClient(palisade, { tools: { 'bad name!': 'read' } });
 
     const error = await client.callTool({ name: 'bad name!', arguments: {} }).catch((caught) => caught);
 
@@ -246,8 +252,9 @@ describe('guardClient()', () => {
     expect(recorder.records[0]?.outcome?.status).toBe('denied');
   });
 
-  it('refuses misuse when it is set up', () => {
-    const { enforcement, tokens } = await createTestPalisade();
+  it('refuses misuse when it is set up', async () => {
+    const palisade = await createTestPalisade();
+    const { enforcement } = palisade;
     const client = () => new Client({ name: 'agent', version: '1.0.0' });
     expect(() => guardClient({} as never, enforcement)).toThrow(/MCP Client/);
     expect(() => guardClient(client(), { ...enforcement, recorder: undefined } as never)).toThrow(/recorder/);

@@ -81,7 +81,7 @@ describe('guardServer()', () => {
   });
 
   it('denies a call that carries no credential, or an unknown one', async () => {
-    const { enforcement, recorder, tokens } = await createTestPalisade();
+    const { enforcement, recorder } = await createTestPalisade();
     const { server, handlers } = supportServer(enforcement);
     const anonymous = await connect(server);
     const result = await anonymous.callTool({ name: 'get_ticket', arguments: { id: 'T-1' } });
@@ -385,8 +385,8 @@ describe('guardServer()', () => {
     expect(seen).toEqual([traceparent]);
   });
 
-  it('refuses misuse when it is set up', () => {
-    const { enforcement, tokens } = await createTestPalisade();
+  it('refuses misuse when it is set up', async () => {
+    const { enforcement } = await createTestPalisade();
     const used = new McpServer({ name: 'support', version: '1.0.0' });
     used.registerTool('get_ticket', {}, async () => ({ content: [] }));
     expect(() => guardServer(used, enforcement)).toThrow(/already registered/);

@@ -62,9 +62,9 @@ describe('trace context through @opentelemetry/api, by default', () => {
       },
     );
     const guarded = guardClient(new Client({ name: 'agent', version: '1.0.0' }), client.enforcement, {
-      context: { credential: tokens.agent },
+      context: { credential: client.tokens.agent },
     });
-    await connect(mcp, { token: tokens.agent, client: guarded });
+    await connect(mcp, { token: client.tokens.agent, client: guarded });
 
     const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 });
     await context.with(parent, () =>

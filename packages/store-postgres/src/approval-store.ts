@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type ApprovalRequest,
   type ApprovalRow,
@@ -53,19 +54,28 @@ export function createPostgresApprovalStore(options: PostgresApprovalStoreOption
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('createPostgresApprovalStore(): options must be an object');
   }
-  if (options.pool === undefined && (typeof options.connectionString !== 'string' || options.connectionString === '')) {
+  if (
+    options.pool === undefined &&
+    (typeof options.connectionString !== 'string' || options.connectionString === '')
+  ) {
     throw new TypeError('createPostgresApprovalStore(): pass a pool or a connectionString');
   }
   const tableName = options.tableName ?? 'palisade_approvals';
-  if (typeof tableName !== 'string' || !/^([A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(tableName)) {
-    throw new TypeError(`createPostgresApprovalStore(): tableName must be [schema.]identifier, got ${String(tableName)}`);
+  if (
+    typeof tableName !== 'string' ||
+    !/^([A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(tableName)
+  ) {
+    throw new TypeError(
+      `createPostgresApprovalStore(): tableName must be [schema.]identifier, got ${String(tableName)}`,
+    );
   }
   const maxConnections = options.maxConnections ?? 10;
   if (!Number.isInteger(maxConnections) || maxConnections < 1) {
     throw new TypeError('createPostgresApprovalStore(): maxConnections must be a positive integer');
   }
   const ownsPool = options.pool === undefined;
-  const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: maxConnections });
+  const pool =
+    options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: maxConnections });
   const table = tableName;
   const indexName = `${tableName.replace('.', '_')}_status`;
   let schema: Promise<void> | undefined = options.createTable === false ? Promise.resolve() : undefined;
@@ -104,25 +114,37 @@ export function createPostgresApprovalStore(options: PostgresApprovalStoreOption
     }
   }
 
-  async function queryRows(text: string, values: unknown[]): Promise<SqlRow[]> {
+  // Named statements are parsed once per connection, which matters under many concurrent callers.
+  const statementPrefix = `palisade_approvals_${createHash('sha1').update(table).digest('hex').slice(0, 12)}`;
+
+  async function queryRows(name: string, text: string, values: unknown[]): Promise<SqlRow[]> {
     await ready();
-    return (await pool.query<SqlRow>(text, values)).rows;
+    return (await pool.query<SqlRow>({ name: `${statementPrefix}_${name}`, text, values })).rows;
   }
 
-  async function query(text: string, values: unknown[]): Promise<ApprovalRequest[]> {
-    return (await queryRows(text, values)).map((row) => fromApprovalRow(fromSql(row)));
+  async function query(name: string, text: string, values: unknown[]): Promise<ApprovalRequest[]> {
+    return (await queryRows(name, text, values)).map((row) => fromApprovalRow(fromSql(row)));
   }
 
-  const get = async (id: string) => (await query(`SELECT * FROM ${table} WHERE id = $1`, [id]))[0];
+  const get = async (id: string) => (await query('get', `SELECT * FROM ${table} WHERE id = $1`, [id]))[0];
 
   return {
     async insert(request) {
       const row = toApprovalRow(request);
-      await ready();
-      await pool.query(
+      await queryRows(
+        'insert',
         `INSERT INTO ${table} (id, digest, status, created_at, expires_at, payload, decision, consumed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [row.id, row.digest, row.status, row.createdAt, row.expiresAt, row.payload, row.decision, row.consumedAt],
+        [
+          row.id,
+          row.digest,
+          row.status,
+          row.createdAt,
+          row.expiresAt,
+          row.payload,
+          row.decision,
+          row.consumedAt,
+        ],
       );
     },
     get,
@@ -132,14 +154,18 @@ export function createPostgresApprovalStore(options: PostgresApprovalStoreOption
         throw new TypeError(`list(): limit must be an integer in [1, ${MAX_LIST_LIMIT}]`);
       }
       return listQuery.status === undefined
-        ? query(`SELECT * FROM ${table} ORDER BY created_at, id LIMIT $1`, [limit])
-        : query(`SELECT * FROM ${table} WHERE status = $1 ORDER BY created_at, id LIMIT $2`, [listQuery.status, limit]);
+        ? query('list', `SELECT * FROM ${table} ORDER BY created_at, id LIMIT $1`, [limit])
+        : query('list_status', `SELECT * FROM ${table} WHERE status = $1 ORDER BY created_at, id LIMIT $2`, [
+            listQuery.status,
+            limit,
+          ]);
     },
     async decide(id, decision, now) {
       const status = decision.approve ? 'approved' : 'denied';
       const text = JSON.stringify(decision);
       for (let attempt = 1; ; attempt += 1) {
         const [updated] = await query(
+          'decide',
           `UPDATE ${table} SET status = $1, decision = $2
            WHERE id = $3 AND status = 'pending' AND expires_at > $4 RETURNING *`,
           [status, text, id, now],
@@ -148,30 +174,46 @@ export function createPostgresApprovalStore(options: PostgresApprovalStoreOption
         // Another replica may have changed the row between the update and this read.
         const current = await get(id);
         const failure = approvalDecideFailure(current, now);
-        if (failure || attempt === MAX_ATTEMPTS) return { ok: false, reason: failure ?? 'not-pending', request: current };
+        if (failure || attempt === MAX_ATTEMPTS)
+          return { ok: false, reason: failure ?? 'not-pending', request: current };
       }
     },
     async consume(id, digest, now) {
       for (let attempt = 1; ; attempt += 1) {
-        const [updated] = await query(
-          `UPDATE ${table} SET status = 'consumed', consumed_at = $1
-           WHERE id = $2 AND status = 'approved' AND digest = $3 AND expires_at > $1 RETURNING *`,
+        // One round trip: the conditional update, or else the row as this statement saw it.
+        const [row] = await queryRows(
+          'consume',
+          `WITH updated AS (
+             UPDATE ${table} SET status = 'consumed', consumed_at = $1
+             WHERE id = $2 AND status = 'approved' AND digest = $3 AND expires_at > $1
+             RETURNING *
+           )
+           SELECT true AS changed, * FROM updated
+           UNION ALL
+           SELECT false AS changed, * FROM ${table} WHERE id = $2 AND NOT EXISTS (SELECT 1 FROM updated)`,
           [now, id, digest],
         );
-        if (updated) return { ok: true, request: updated };
-        const current = await get(id);
-        const failure = approvalConsumeFailure(current, digest, now);
-        if (failure || attempt === MAX_ATTEMPTS) return { ok: false, reason: failure ?? 'pending', request: current };
+        const request = row ? fromApprovalRow(fromSql(row)) : undefined;
+        if (row?.changed && request) return { ok: true, request };
+        // The fallback read uses the statement's snapshot: if it still looks consumable, a
+        // concurrent consumer committed meanwhile, and a fresh statement tells which way it went.
+        const failure = approvalConsumeFailure(request, digest, now);
+        if (failure || attempt === MAX_ATTEMPTS) return { ok: false, reason: failure ?? 'pending', request };
       }
     },
     async close(id, status, now) {
       const [updated] =
         status === 'expired'
           ? await query(
+              'expire',
               `UPDATE ${table} SET status = 'expired' WHERE id = $1 AND status = 'pending' AND expires_at <= $2 RETURNING *`,
               [id, now],
             )
-          : await query(`UPDATE ${table} SET status = 'cancelled' WHERE id = $1 AND status = 'pending' RETURNING *`, [id]);
+          : await query(
+              'cancel',
+              `UPDATE ${table} SET status = 'cancelled' WHERE id = $1 AND status = 'pending' RETURNING *`,
+              [id],
+            );
       return updated;
     },
     async dispose() {

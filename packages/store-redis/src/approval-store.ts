@@ -96,7 +96,8 @@ export function createRedisApprovalStore(options: RedisApprovalStoreOptions): Ap
     throw new TypeError('createRedisApprovalStore(): keyPrefix must be 1-100 characters of [A-Za-z0-9_:.-]');
   }
   const ownsClient = options.client === undefined;
-  const client = options.client ?? new Redis(options.url as string, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const client =
+    options.client ?? new Redis(options.url as string, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const key = {
     request: (id: string) => `{${prefix}}:request:${id}`,
     status: (status: string) => `{${prefix}}:status:${status}`,
@@ -150,7 +151,8 @@ export function createRedisApprovalStore(options: RedisApprovalStoreOptions): Ap
         if (error) throw error;
         const request = fromHash(fields as Record<string, string>);
         // The indexes are updated in the same script as the hash, so they agree; filter anyway.
-        if (request && (query.status === undefined || request.status === query.status)) requests.push(request);
+        if (request && (query.status === undefined || request.status === query.status))
+          requests.push(request);
       }
       return requests;
     },
@@ -203,7 +205,8 @@ function fromHash(fields: string[] | Record<string, string>): ApprovalRequest | 
     Object.assign(record, fields);
   }
   if (record.status === undefined) return undefined;
-  if (record.id === undefined || record.payload === undefined) throw new TypeError('Approval hash is damaged');
+  if (record.id === undefined || record.payload === undefined)
+    throw new TypeError('Approval hash is damaged');
   const row: ApprovalRow = {
     id: record.id,
     digest: record.digest ?? '',

@@ -65,8 +65,7 @@ export function evaluate(
     const userOk = rule.user ? rule.user(principal) : undefined;
     if (agentOk === false || userOk === false) {
       trace?.rules.push({
-        id: rule.id,
-        effect: rule.effect,
+        ...traceHead(rule),
         matched: false,
         detail: subjectMiss(agentOk, userOk, request),
       });
@@ -74,8 +73,7 @@ export function evaluate(
     }
     if (rule.targets && !(resource.target !== undefined && rule.targets(resource.target))) {
       trace?.rules.push({
-        id: rule.id,
-        effect: rule.effect,
+        ...traceHead(rule),
         matched: false,
         detail: `target ${String(resource.target)} is not listed`,
       });
@@ -86,8 +84,7 @@ export function evaluate(
         const outcome = rule.when.explain(facts);
         if (!outcome.result) {
           trace.rules.push({
-            id: rule.id,
-            effect: rule.effect,
+            ...traceHead(rule),
             matched: false,
             detail: `condition failed: ${outcome.detail}`,
           });
@@ -128,7 +125,10 @@ export function evaluate(
       trace?.rules.push({
         ...traceHead(rule),
         matched: true,
-        detail: `matched: grants the ${grants.join(' and ')} permission (approval ${rule.approval})`,
+        detail:
+          grants.length === 0
+            ? 'matched, but grants nothing here (the tool needs a task grant for the agent permission)'
+            : `matched: grants the ${grants.join(' and ')} permission (approval ${rule.approval})`,
         grants,
       });
     }

@@ -191,6 +191,11 @@ function fromZodIssue(issue: z.core.$ZodIssue): RawIssue[] {
 function checkConsistency(document: PolicyDocument): RawIssue[] {
   const issues: RawIssue[] = [];
   const sources = new Set(Object.keys(document.sources ?? {}));
+  for (const [toolName, entry] of Object.entries(document.tools)) {
+    if (entry.kind === 'egress') {
+      issues.push({ path: ['tools', toolName, 'kind'], message: 'egress is decided by the egress rules, not the tool catalog; expected tool, retrieval or memory' });
+    }
+  }
   const seen = new Map<string, number>();
   document.rules.forEach((rule, index) => {
     const at = ['rules', index] as const;

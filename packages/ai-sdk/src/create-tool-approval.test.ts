@@ -116,7 +116,7 @@ describe('createToolApproval', () => {
     await toolApproval(call(tools, 'sendMoney', { iban: 'DE89', amount: 10 }, 'same-1'));
     await tools.sendMoney.execute!(
       { iban: 'DE89', amount: 10 },
-      { toolCallId: 'same-1', messages: [{ role: 'user', content: 'help me with my account' }], context: undefined },
+      { toolCallId: 'same-1', messages: [{ role: 'user', content: 'help me with my account' }], context: {} },
     );
     const [atApproval, atExecution] = decider.requests;
     expect(atExecution).toEqual({ ...atApproval, context: { ...atApproval!.context, time: atExecution!.context.time } });

@@ -6,7 +6,15 @@ import {
   type Enforcement,
   InputValidationError,
 } from '@palisade/core';
-import { dynamicTool, generateText, jsonSchema, stepCountIs, type ToolExecutionOptions, tool } from 'ai';
+import {
+  dynamicTool,
+  generateText,
+  jsonSchema,
+  stepCountIs,
+  type ToolExecutionOptions,
+  type ToolSet,
+  tool,
+} from 'ai';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -49,6 +57,11 @@ function bankTools(log: string[] = []) {
   };
 }
 
+/** Calls a tool's `execute` directly, as the AI SDK would. */
+async function run(target: ToolSet[string], input: unknown, options: ToolExecutionOptions<never>): Promise<unknown> {
+  return target.execute!(input, options);
+}
+
 function execution(toolCallId: string, extra: Partial<ToolExecutionOptions<unknown>> = {}) {
   return { toolCallId, messages: [], context: undefined, ...extra } as ToolExecutionOptions<never>;
 }
@@ -70,7 +83,7 @@ describe('guardTools', () => {
     expect(tools.getBalance.metadata).toEqual({ source: 'core-banking' });
     expect(tools.getBalance.execute).not.toBe(original.execute);
 
-    const output = await tools.getBalance.execute!({ account: 'main' }, execution('call-7'));
+    const output = await run(tools.getBalance, { account: 'main' }, execution('call-7'));
     expect(output).toEqual({ account: 'main', balance: 1200 });
     expect(log).toEqual(['getBalance:main:call-7']);
     expect(recorder.records).toHaveLength(1);
@@ -120,7 +133,11 @@ describe('guardTools', () => {
       args: {},
       inputSchema: z.object({ query: z.string() }),
     };
-    const askUser = tool({ description: 'Ask the user', inputSchema: z.object({ question: z.string() }) });
+    const askUser = tool({
+      description: 'Ask the user',
+      inputSchema: z.object({ question: z.string() }),
+      outputSchema: z.string(),
+    });
     expect(() => guardTools({ webSearch }, palisade, { effects: { webSearch: 'read' } })).toThrow(
       /executed by the model provider and cannot be wrapped/,
     );
@@ -161,8 +178,8 @@ describe('guardTools', () => {
       { effects: { lookup: 'read' }, context: { credential: 'agent-token' } },
     );
 
-    await expect(tools.lookup.execute!({ id: 'c-1' }, execution('d1'))).resolves.toBe('found');
-    const invalid = await tools.lookup.execute!({ id: 7 }, execution('d2')).catch((error: unknown) => error);
+    await expect(run(tools.lookup, { id: 'c-1' }, execution('d1'))).resolves.toBe('found');
+    const invalid = await run(tools.lookup, { id: 7 }, execution('d2')).catch((error: unknown) => error);
     expect(InputValidationError.isInstance(invalid)).toBe(true);
     expect(log).toEqual(['{"id":"c-1"}']);
     expect(decider.requests.map((request) => request.callId)).toEqual(['d1']);
@@ -177,7 +194,7 @@ describe('guardTools', () => {
     });
 
     await scope.run({ credential: 'bad-scope', attributes: { channel: 'web' } }, () =>
-      tools.getBalance.execute!(
+      run(tools.getBalance, 
         { account: 'main' },
         execution('c9', { context: { palisade: { credential: 'agent-token', labels: ['vip'] } } as never }),
       ),
@@ -199,10 +216,9 @@ describe('guardTools', () => {
     const { palisade } = enforcement();
     const tools = guardTools(bankTools(log), palisade, { effects: { getBalance: 'read', sendMoney: 'send' } });
 
-    const missing = await tools.getBalance.execute!({ account: 'main' }, execution('c1')).catch((error) => error);
+    const missing = await run(tools.getBalance, { account: 'main' }, execution('c1')).catch((error) => error);
     expect(CredentialError.isInstance(missing)).toBe(true);
-    const malformed = await tools
-      .getBalance.execute!({ account: 'main' }, execution('c2', { context: { palisade: 'agent-token' } as never }))
+    const malformed = await run(tools.getBalance, { account: 'main' }, execution('c2', { context: { palisade: 'agent-token' } as never }))
       .catch((error) => error);
     expect(malformed).toBeInstanceOf(TypeError);
     expect(log).toEqual([]);
@@ -232,7 +248,7 @@ describe('guardTools', () => {
       effects: { getBalance: 'read', sendMoney: 'send' },
       context: { credential: 'agent-token', userMessages: ['from the app'] },
     });
-    await fromHistory.sendMoney.execute!({ iban: 'DE89', amount: 900 }, execution('p1', { messages }));
+    await run(fromHistory.sendMoney, { iban: 'DE89', amount: 900 }, execution('p1', { messages }));
     expect(decider.requests[0]?.context.userMessages).toEqual([
       'from the app',
       'Pay my landlord DE89 3704 0044 0532 0130 00',
@@ -244,7 +260,7 @@ describe('guardTools', () => {
       context: { credential: 'agent-token', userMessages: ['from the app'] },
       userMessages: 'context',
     });
-    await fromContext.sendMoney.execute!({ iban: 'DE89', amount: 900 }, execution('p2', { messages }));
+    await run(fromContext.sendMoney, { iban: 'DE89', amount: 900 }, execution('p2', { messages }));
     expect(decider.requests[1]?.context.userMessages).toEqual(['from the app']);
   });
 
@@ -264,7 +280,7 @@ describe('guardTools', () => {
       palisade,
       { effects: { report: 'read' }, context: { credential: 'agent-token' } },
     );
-    await expect(tools.report.execute!({}, execution('s1'))).resolves.toEqual({ status: 'done', rows: 3 });
+    await expect(run(tools.report, {}, execution('s1'))).resolves.toEqual({ status: 'done', rows: 3 });
     expect(recorder.records[0]?.outcome).toEqual({ status: 'ok', output: { status: 'done', rows: 3 } });
   });
 
@@ -287,8 +303,8 @@ describe('guardTools', () => {
       { effects: { echo: 'read' }, context: { credential: 'agent-token' } },
     );
     await Promise.all([
-      tools.echo.execute!({ value: 'a' }, execution('same', { context: { tag: 'A' } as never })),
-      tools.echo.execute!({ value: 'b' }, execution('same', { context: { tag: 'B' } as never })),
+      run(tools.echo, { value: 'a' }, execution('same', { context: { tag: 'A' } as never })),
+      run(tools.echo, { value: 'b' }, execution('same', { context: { tag: 'B' } as never })),
     ]);
     expect(seen.sort()).toEqual(['a:A', 'b:B']);
   });
@@ -325,7 +341,7 @@ describe('guardTools', () => {
             palisade,
             { effects: { act: 'write' }, context: credential === undefined ? {} : { credential } },
           );
-          const result = await tools.act.execute!({}, execution('p')).then(
+          const result = await run(tools.act, {}, execution('p')).then(
             () => 'ran',
             (error: unknown) => (AccessDeniedError.isInstance(error) ? 'denied' : 'other'),
           );

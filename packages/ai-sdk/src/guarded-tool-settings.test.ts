@@ -110,7 +110,14 @@ describe('guardedToolSettings', () => {
     await recordApprovalResponses(messages, { approvals: parts.service, approverCredential: 'reviewer-token' });
     const replay = await generateText({ model, ...parts.settings, messages, stopWhen: stepCountIs(1) });
     expect(parts.sent).toHaveLength(1);
-    console.log(JSON.stringify(replay.response.messages), JSON.stringify(replay.steps[0]?.content));
+    const toolMessage = model.doGenerateCalls.at(-1)?.prompt.find((message) => message.role === 'tool');
+    expect(replay.text).toBe('Done.');
+    expect(toolMessage?.content).toEqual([
+      expect.objectContaining({
+        type: 'tool-result',
+        output: { type: 'error-text', value: expect.stringMatching(/already used/) },
+      }),
+    ]);
   });
 
   it("sends a human's refusal to the model as execution-denied with the reason", async () => {

@@ -28,6 +28,8 @@ export { AGENT_TOKEN_TYPE } from './agent-token.js';
 export type { AgentVerifier, AgentVerifierOptions } from './agent-verifier.js';
 export { createAgentVerifier } from './agent-verifier.js';
 export { DelegationError, IssuanceError, KeySetUnavailableError, TokenReplayedError } from './errors.js';
+export type { JwsAlgorithm } from './internal/algorithms.js';
+export type { VerificationKey } from './internal/jwk.js';
 export type { KeyRing, KeyRingEntry, KeyRingOptions } from './key-ring.js';
 export { createKeyRing } from './key-ring.js';
 export type { MemoryReplayCacheOptions, ReplayCache } from './memory-replay-cache.js';
@@ -51,5 +53,3 @@ export type {
   VerifiedUser,
 } from './user-token-verifier.js';
 export { createUserTokenVerifier } from './user-token-verifier.js';
-export type { VerificationKey } from './internal/jwk.js';
-export type { JwsAlgorithm } from './internal/algorithms.js';

@@ -73,20 +73,24 @@ const DEFAULT_TYPES: readonly (string | undefined)[] = [undefined, 'JWT', 'at+jw
 export function createUserTokenVerifier(options: UserTokenVerifierOptions): UserTokenVerifier {
   const where = 'createUserTokenVerifier()';
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options are required`);
-  if (typeof options.issuer !== 'string' || options.issuer === '') throw new TypeError(`${where}: issuer is required`);
-  if (typeof options.audience !== 'string' || options.audience === '') throw new TypeError(`${where}: audience is required`);
+  if (typeof options.issuer !== 'string' || options.issuer === '')
+    throw new TypeError(`${where}: issuer is required`);
+  if (typeof options.audience !== 'string' || options.audience === '')
+    throw new TypeError(`${where}: audience is required`);
   const lookup = keyLookup(options.keys, where);
   const algorithms = new Set<string>(options.algorithms ?? ['RS256', 'PS256', 'ES256', 'EdDSA']);
   if (algorithms.size === 0 || [...algorithms].some((alg) => alg.startsWith('HS') || alg === 'none')) {
     throw new TypeError(`${where}: algorithms must be a non-empty list of asymmetric JWS algorithms`);
   }
   const types = options.types ?? DEFAULT_TYPES;
-  if (types.includes(AGENT_TOKEN_TYPE)) throw new TypeError(`${where}: types must not include ${AGENT_TOKEN_TYPE}`);
+  if (types.includes(AGENT_TOKEN_TYPE))
+    throw new TypeError(`${where}: types must not include ${AGENT_TOKEN_TYPE}`);
   const rolesClaim = options.rolesClaim ?? 'roles';
   const tenantClaim = options.tenantClaim ?? 'tenant';
   const tolerance = options.clockToleranceSeconds ?? 5;
   const maxTtl = options.maxTtlSeconds ?? 86_400;
-  if (!Number.isFinite(tolerance) || tolerance < 0) throw new TypeError(`${where}: clockToleranceSeconds must be >= 0`);
+  if (!Number.isFinite(tolerance) || tolerance < 0)
+    throw new TypeError(`${where}: clockToleranceSeconds must be >= 0`);
   if (!Number.isFinite(maxTtl) || maxTtl <= 0) throw new TypeError(`${where}: maxTtlSeconds must be > 0`);
 
   return {
@@ -94,10 +98,15 @@ export function createUserTokenVerifier(options: UserTokenVerifierOptions): User
       const nowSeconds = (verifyOptions?.now ?? Date.now()) / 1000;
       const parsed = parseCompactJws(token, { maxLength: 16_384, algorithms });
       const typ = parsed.header.typ;
-      if (typ !== undefined && typeof typ !== 'string') throw new CredentialError('The token "typ" is malformed');
-      if (!types.includes(typ)) throw new CredentialError(`The token type ${JSON.stringify(typ)} is not a user token type`);
+      if (typ !== undefined && typeof typ !== 'string')
+        throw new CredentialError('The token "typ" is malformed');
+      if (!types.includes(typ))
+        throw new CredentialError(`The token type ${JSON.stringify(typ)} is not a user token type`);
       const key = await lookup(parsed.kid);
-      if (!key) throw new CredentialError(`The token is signed with an unknown key ${JSON.stringify(parsed.kid ?? null)}`);
+      if (!key)
+        throw new CredentialError(
+          `The token is signed with an unknown key ${JSON.stringify(parsed.kid ?? null)}`,
+        );
       verifyParsedJws(parsed, key);
       const claims = parseJsonObject(parsed.payload, 'The token claim set');
       if (claims.iss !== options.issuer) throw new CredentialError('The token was issued by another issuer');
@@ -109,11 +118,14 @@ export function createUserTokenVerifier(options: UserTokenVerifierOptions): User
       if (typeof sub !== 'string' || sub === '' || sub.startsWith('spiffe://')) {
         throw new CredentialError('The token names no user ("sub")');
       }
-      if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new CredentialError('The token has no "exp"');
+      if (typeof exp !== 'number' || !Number.isFinite(exp))
+        throw new CredentialError('The token has no "exp"');
       if (nowSeconds >= exp + tolerance) throw new TokenExpiredError('The user token has expired');
-      if (typeof nbf === 'number' && nowSeconds + tolerance < nbf) throw new TokenExpiredError('The user token is not valid yet');
+      if (typeof nbf === 'number' && nowSeconds + tolerance < nbf)
+        throw new TokenExpiredError('The user token is not valid yet');
       if (iat !== undefined) {
-        if (typeof iat !== 'number' || nowSeconds + tolerance < iat) throw new CredentialError('The token "iat" is invalid');
+        if (typeof iat !== 'number' || nowSeconds + tolerance < iat)
+          throw new CredentialError('The token "iat" is invalid');
         if (exp - iat > maxTtl) throw new CredentialError(`The token lives longer than ${maxTtl}s`);
       }
       const roles = claims[rolesClaim] ?? [];
@@ -121,7 +133,8 @@ export function createUserTokenVerifier(options: UserTokenVerifierOptions): User
         throw new CredentialError(`The token claim "${rolesClaim}" must be an array of strings`);
       }
       const tenant = claims[tenantClaim];
-      if (tenant !== undefined && typeof tenant !== 'string') throw new CredentialError(`The token claim "${tenantClaim}" must be a string`);
+      if (tenant !== undefined && typeof tenant !== 'string')
+        throw new CredentialError(`The token claim "${tenantClaim}" must be a string`);
       return Object.freeze({
         id: sub,
         roles: Object.freeze([...(roles as string[])]),

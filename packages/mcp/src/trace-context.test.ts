@@ -46,9 +46,9 @@ describe('trace context through @opentelemetry/api, by default', () => {
   });
 
   it("carries the client's span to the server in _meta.traceparent, and the server joins it", async () => {
-    const client = await createTestPalisade();
-    const server = await createTestPalisade();
-    const mcp = guardServer(new McpServer({ name: 'support', version: '1.0.0' }), server.enforcement);
+    // One verifier on both sides: the server must accept the client's agent token.
+    const palisade = await createTestPalisade();
+    const mcp = guardServer(new McpServer({ name: 'support', version: '1.0.0' }), palisade.enforcement);
     const seen: { meta: unknown; traceId: string | undefined }[] = [];
     mcp.registerTool(
       'refund',
@@ -61,10 +61,10 @@ describe('trace context through @opentelemetry/api, by default', () => {
         return { content: [{ type: 'text', text: 'ok' }] };
       },
     );
-    const guarded = guardClient(new Client({ name: 'agent', version: '1.0.0' }), client.enforcement, {
-      context: { credential: client.tokens.agent },
+    const guarded = guardClient(new Client({ name: 'agent', version: '1.0.0' }), palisade.enforcement, {
+      context: { credential: palisade.tokens.agent },
     });
-    await connect(mcp, { token: client.tokens.agent, client: guarded });
+    await connect(mcp, { token: palisade.tokens.agent, client: guarded });
 
     const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 });
     await context.with(parent, () =>

@@ -1,2 +1,4 @@
 export type { PostgresApprovalStoreOptions } from './approval-store.js';
 export { createPostgresApprovalStore } from './approval-store.js';
+export type { PostgresAuditChainStoreOptions } from './audit-chain-store.js';
+export { createPostgresAuditChainStore } from './audit-chain-store.js';

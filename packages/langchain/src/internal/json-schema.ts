@@ -16,8 +16,16 @@ export function jsonSchemaToStandard(schema: Record<string, unknown>): StandardS
       validate(value) {
         const result = validator.validate(value);
         if (result.valid) return { value };
+        // The validator reports each failing keyword and every enclosing one ("does not match
+        // schema"); the innermost failures are the ones that say what is wrong.
+        const innermost = result.errors.filter(
+          (error) =>
+            !result.errors.some(
+              (other) => other !== error && other.keywordLocation.startsWith(`${error.keywordLocation}/`),
+            ),
+        );
         return {
-          issues: result.errors.map((error) => ({
+          issues: innermost.map((error) => ({
             message: `${error.error} (${error.keywordLocation})`,
             path: pointerToPath(error.instanceLocation),
           })),

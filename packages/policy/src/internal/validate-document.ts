@@ -283,6 +283,14 @@ function preview(names: readonly string[]): string {
   return names.length <= 8 ? names.join(', ') : `${names.slice(0, 8).join(', ')}, ...`;
 }
 
+/** Validates a condition given outside a document (a task grant's `when`). */
+export function conditionIssues(value: unknown, sourceNames: ReadonlySet<string>): RawIssue[] {
+  const issues: RawIssue[] = [];
+  findReservedKeys(value, ['when'], issues, 0);
+  if (issues.length === 0) validateCondition(value, ['when'], issues, sourceNames, 0);
+  return issues;
+}
+
 const COMPARISON_KEYS: ReadonlySet<string> = new Set([
   'eq',
   'ne',

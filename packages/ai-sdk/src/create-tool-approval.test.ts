@@ -43,7 +43,11 @@ function rawTools() {
       inputSchema: z.object({ iban: z.string(), amount: z.number() }),
       execute: async () => 'sent',
     }),
-    deleteAccount: tool({ description: 'Close the account', inputSchema: z.object({}), execute: async () => 'closed' }),
+    deleteAccount: tool({
+      description: 'Close the account',
+      inputSchema: z.object({}),
+      execute: async () => 'closed',
+    }),
   };
 }
 
@@ -52,14 +56,33 @@ function setup(overrides: Partial<Enforcement> = {}) {
   closers.push(() => service.close());
   const decider = ruleDecider(RULES);
   const recorder = createMemoryRecorder();
-  const palisade: Enforcement = { verifier: tokenVerifier(), decider, recorder, approvals: gate, ...overrides };
+  const palisade: Enforcement = {
+    verifier: tokenVerifier(),
+    decider,
+    recorder,
+    approvals: gate,
+    ...overrides,
+  };
   const options = { effects: EFFECTS, context: { credential: 'agent-token' }, approvals: service };
   const tools = guardTools(rawTools(), palisade, options);
   const toolApproval = createToolApproval(palisade, options);
-  return { service, decider, recorder: palisade.recorder as MemoryRecorder, palisade, tools, toolApproval, options };
+  return {
+    service,
+    decider,
+    recorder: palisade.recorder as MemoryRecorder,
+    palisade,
+    tools,
+    toolApproval,
+    options,
+  };
 }
 
-function call(tools: ToolApprovalCall['tools'], toolName: string, input: unknown, toolCallId = 'c1'): ToolApprovalCall {
+function call(
+  tools: ToolApprovalCall['tools'],
+  toolName: string,
+  input: unknown,
+  toolCallId = 'c1',
+): ToolApprovalCall {
   return {
     toolCall: { toolCallId, toolName, input },
     tools,
@@ -91,7 +114,9 @@ describe('createToolApproval', () => {
 
   it('proposes a call that needs a human with its exact payload, and asks for user approval', async () => {
     const { tools, toolApproval, recorder, service } = setup();
-    const status = await toolApproval(call(tools, 'sendMoney', { iban: 'DE89 3704', amount: 2500 }, 'call-42'));
+    const status = await toolApproval(
+      call(tools, 'sendMoney', { iban: 'DE89 3704', amount: 2500 }, 'call-42'),
+    );
 
     expect(status).toMatchObject({ type: 'user-approval' });
     const reason = (status as { reason: string }).reason;
@@ -119,7 +144,10 @@ describe('createToolApproval', () => {
       { toolCallId: 'same-1', messages: [{ role: 'user', content: 'help me with my account' }], context: {} },
     );
     const [atApproval, atExecution] = decider.requests;
-    expect(atExecution).toEqual({ ...atApproval, context: { ...atApproval!.context, time: atExecution!.context.time } });
+    expect(atExecution).toEqual({
+      ...atApproval,
+      context: { ...atApproval!.context, time: atExecution!.context.time },
+    });
   });
 
   it('denies unknown tools, tools without an effect, and executable tools the guard does not wrap', async () => {
@@ -128,12 +156,18 @@ describe('createToolApproval', () => {
       type: 'denied',
       reason: 'Denied "transferAll": "transferAll" is not a tool of this tool set',
     });
-    const extended = { ...tools, exportData: tool({ description: 'x', inputSchema: z.object({}), execute: async () => 1 }) };
+    const extended = {
+      ...tools,
+      exportData: tool({ description: 'x', inputSchema: z.object({}), execute: async () => 1 }),
+    };
     expect(await toolApproval(call(extended, 'exportData', {}))).toMatchObject({
       type: 'denied',
       reason: expect.stringContaining('has no declared effect'),
     });
-    const unwrapped = createToolApproval(palisade, { ...options, effects: { ...EFFECTS, exportData: 'read' } });
+    const unwrapped = createToolApproval(palisade, {
+      ...options,
+      effects: { ...EFFECTS, exportData: 'read' },
+    });
     expect(await unwrapped(call(extended, 'exportData', {}))).toMatchObject({
       type: 'denied',
       reason: expect.stringContaining('executes without Palisade'),
@@ -142,10 +176,14 @@ describe('createToolApproval', () => {
   });
 
   it('fails closed when the verifier, the decider or the recorder fails', async () => {
-    const throwing = setup({ verifier: { verify: async () => Promise.reject(new Error('JWKS unreachable')) } });
+    const throwing = setup({
+      verifier: { verify: async () => Promise.reject(new Error('JWKS unreachable')) },
+    });
     const status = await throwing.toolApproval(call(throwing.tools, 'getBalance', {}));
     expect(status).toEqual({ type: 'denied', reason: expect.stringContaining('JWKS unreachable') });
-    expect(GuardFaultError.isInstance((throwing.recorder.records[0]?.outcome as { error: unknown }).error)).toBe(true);
+    expect(
+      GuardFaultError.isInstance((throwing.recorder.records[0]!.outcome as { error: unknown }).error),
+    ).toBe(true);
 
     const garbage = setup({ decider: { decide: () => ({ effect: 'allow' }) as never } });
     expect(await garbage.toolApproval(call(garbage.tools, 'getBalance', {}))).toEqual({
@@ -168,7 +206,10 @@ describe('createToolApproval', () => {
 
   it('denies a call that needs approval when no approval service is configured', async () => {
     const { palisade, tools, recorder } = setup();
-    const withoutService = createToolApproval(palisade, { effects: EFFECTS, context: { credential: 'agent-token' } });
+    const withoutService = createToolApproval(palisade, {
+      effects: EFFECTS,
+      context: { credential: 'agent-token' },
+    });
     expect(await withoutService(call(tools, 'sendMoney', { iban: 'X', amount: 5000 }))).toEqual({
       type: 'denied',
       reason: '"sendMoney" needs approval and no approval service is configured',
@@ -176,26 +217,33 @@ describe('createToolApproval', () => {
     expect(recorder.records[0]?.outcome?.status).toBe('denied');
   });
 
-  it('decides provider-executed tools itself: records the allow and meets session-label obligations', async () => {
+  it('decides provider-executed tools itself and meets their obligations before they run', async () => {
     const sessions = createMemorySessionStore();
+    const counted: string[] = [];
+    const allowWith = (name: string, obligations: TestRule['obligations']): TestRule => ({
+      id: name,
+      when: (request) => request.name === name,
+      effect: 'allow',
+      reason: `${name} is allowed`,
+      obligations,
+    });
     const decider = ruleDecider([
-      {
-        id: 'search-taints',
-        when: (request) => request.name === 'webSearch',
-        effect: 'allow',
-        reason: 'search is allowed and taints the session',
-        obligations: [{ type: 'label-session', labels: ['tainted'] }],
-      },
-      {
-        id: 'fetch-counts',
-        when: (request) => request.name === 'webFetch',
-        effect: 'allow',
-        reason: 'counted',
-        obligations: [{ type: 'count', limit: 'fetches' }],
-      },
+      allowWith('webSearch', [{ type: 'label-session', labels: ['tainted'] }]),
+      allowWith('webFetch', [{ type: 'count', limit: 'fetches' }]),
+      allowWith('codeRun', [{ type: 'redact-output' }]),
+      allowWith('fileSearch', [{ type: 'unknown-obligation' }]),
     ]);
     const recorder = createMemoryRecorder();
-    const palisade: Enforcement = { verifier: tokenVerifier(), decider, recorder, sessions };
+    const palisade: Enforcement = {
+      verifier: tokenVerifier(),
+      decider,
+      recorder,
+      sessions,
+      obligations: {
+        count: { before: (obligation) => void counted.push(String(obligation.limit)) },
+        'redact-output': { after: () => undefined },
+      },
+    };
     const provider = (id: `${string}.${string}`) => ({
       type: 'provider' as const,
       id,
@@ -203,30 +251,58 @@ describe('createToolApproval', () => {
       args: {},
       inputSchema: z.object({ query: z.string() }),
     });
-    const tools = { webSearch: provider('test.web_search'), webFetch: provider('test.web_fetch') };
+    const tools = {
+      webSearch: provider('test.web_search'),
+      webFetch: provider('test.web_fetch'),
+      codeRun: provider('test.code_run'),
+      fileSearch: provider('test.file_search'),
+    };
     const toolApproval = createToolApproval(palisade, {
-      effects: { webSearch: 'read', webFetch: 'read' },
+      effects: { webSearch: 'read', webFetch: 'read', codeRun: 'execute', fileSearch: 'read' },
       context: { credential: 'agent-token', sessionId: 's-1' },
     });
 
-    expect(await toolApproval(call(tools, 'webSearch', { query: 'rates' }))).toMatchObject({ type: 'approved' });
+    expect(await toolApproval(call(tools, 'webSearch', { query: 'rates' }))).toMatchObject({
+      type: 'approved',
+    });
     expect(await sessions.labels('s-1')).toEqual(['tainted']);
     expect(recorder.records[0]).toMatchObject({ intent: true, outcome: { status: 'ok' } });
 
-    expect(await toolApproval(call(tools, 'webFetch', { query: 'x' }))).toEqual({
-      type: 'denied',
-      reason: expect.stringContaining('obligation "count" cannot be met'),
+    expect(await toolApproval(call(tools, 'webFetch', { query: 'x' }))).toMatchObject({ type: 'approved' });
+    expect(counted).toEqual(['fetches']);
+
+    for (const name of ['codeRun', 'fileSearch']) {
+      expect(await toolApproval(call(tools, name, { query: 'x' }))).toEqual({
+        type: 'denied',
+        reason: expect.stringContaining('cannot be met for a tool Palisade does not execute'),
+      });
+    }
+  });
+
+  it('proposes in the approval service of a createPalisade() instance by default', async () => {
+    const { palisade, service, tools } = setup();
+    const toolApproval = createToolApproval(Object.assign({}, palisade, { approvalService: service }), {
+      effects: EFFECTS,
+      context: { credential: 'agent-token' },
     });
+    expect(await toolApproval(call(tools, 'sendMoney', { iban: 'X', amount: 5000 }))).toMatchObject({
+      type: 'user-approval',
+    });
+    expect(await service.listPending()).toHaveLength(1);
   });
 
   it('validates its options once, when created', () => {
     const { palisade, service } = setup();
-    expect(() => createToolApproval({} as never, { effects: EFFECTS })).toThrow(/palisade.verifier is required/);
+    expect(() => createToolApproval({} as never, { effects: EFFECTS })).toThrow(
+      /palisade.verifier is required/,
+    );
     expect(() => createToolApproval(palisade, { effects: 'read' as never })).toThrow(/options.effects/);
     expect(() => createToolApproval(palisade, { effects: EFFECTS, approvals: {} as never })).toThrow(
       /options.approvals must be an approval service/,
     );
-    expect(() => createToolApproval(palisade, { effects: EFFECTS, approvals: service, ttlMs: 0 })).toThrow(/ttlMs/);
+    expect(() => createToolApproval(palisade, { effects: EFFECTS, approvals: service, ttlMs: 0 })).toThrow(
+      /ttlMs/,
+    );
     expect(() => createToolApproval(palisade, { effects: EFFECTS, userMessages: 'all' as never })).toThrow(
       /userMessages/,
     );

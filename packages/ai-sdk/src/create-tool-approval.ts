@@ -3,16 +3,16 @@ import {
   type ActionRequest,
   ApprovalDeniedError,
   ApprovalRequiredError,
+  actionDigest,
   type CallDescriptor,
   type Decision,
   type Enforcement,
   GuardFaultError,
-  actionDigest,
 } from '@palisade/core';
 import type { ModelMessage, ToolApprovalStatus, ToolSet } from 'ai';
 import { approvalReferenceOf, withApprovalReference } from './internal/approval-reference.js';
 import { type EvaluatedCall, evaluateCall } from './internal/evaluate-call.js';
-import { toStandardSchema } from './internal/input-schema.js';
+import { toStandardSchema, validatedToolContext } from './internal/input-schema.js';
 import { humanApprovalRequestFor } from './internal/messages.js';
 import { recordOutcome } from './internal/record-outcome.js';
 import { isGuardedTool, toolRunKind } from './internal/tool-kind.js';
@@ -24,7 +24,9 @@ import type { PalisadeToolOptions } from './tool-options.js';
 export interface ToolApprovalOptions<NAMES extends string = string> extends PalisadeToolOptions<NAMES> {
   /**
    * Where calls the policy sends to a human are proposed (an `ApprovalService` from
-   * `@palisade/approval`). Without one, every `approve` decision is a denial.
+   * `@palisade/approval`). Defaults to `palisade.approvalService` when the enforcement is a
+   * `createPalisade()` instance configured with approvals. Without one, every `approve` decision
+   * is a denial.
    */
   readonly approvals?: ToolApprovalService | undefined;
   /** Lifetime of the approval requests proposed here; default: the service's. */
@@ -80,7 +82,9 @@ export function createToolApproval(
   options: ToolApprovalOptions,
 ): PalisadeToolApproval {
   if (typeof palisade !== 'object' || palisade === null) {
-    throw new TypeError('createToolApproval(): palisade must be an Enforcement (verifier, decider, recorder)');
+    throw new TypeError(
+      'createToolApproval(): palisade must be an Enforcement (verifier, decider, recorder)',
+    );
   }
   for (const [key, method] of [
     ['verifier', 'verify'],
@@ -92,9 +96,15 @@ export function createToolApproval(
     }
   }
   const settings = toolSettings(options, 'createToolApproval()');
-  const { approvals, ttlMs } = options;
-  if (approvals !== undefined && (typeof approvals?.propose !== 'function' || typeof approvals.get !== 'function')) {
-    throw new TypeError('createToolApproval(): options.approvals must be an approval service (propose, get, decide)');
+  const { ttlMs } = options;
+  const approvals = options.approvals ?? approvalServiceOf(palisade);
+  if (
+    approvals !== undefined &&
+    (typeof approvals?.propose !== 'function' || typeof approvals.get !== 'function')
+  ) {
+    throw new TypeError(
+      'createToolApproval(): options.approvals must be an approval service (propose, get, decide)',
+    );
   }
   if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs < 1)) {
     throw new TypeError('createToolApproval(): options.ttlMs must be a positive integer number of ms');
@@ -121,7 +131,11 @@ export function createToolApproval(
       const runKind = toolRunKind(tool);
       const guardedAtExecution = runKind === 'executable' && isGuardedTool(tool);
       if (runKind === 'executable' && !guardedAtExecution) {
-        throw refused(name, toolCall.toolCallId, `"${name}" executes without Palisade's guard (wrap it with guardTools)`);
+        throw refused(
+          name,
+          toolCall.toolCallId,
+          `"${name}" executes without Palisade's guard (wrap it with guardTools)`,
+        );
       }
       const context = await settings.fullContext(
         {
@@ -129,7 +143,10 @@ export function createToolApproval(
           toolCallId: toolCall.toolCallId,
           input: toolCall.input,
           messages: call.messages,
-          toolContext: ownValue(call.toolsContext as Record<string, unknown> | undefined, name),
+          toolContext: await validatedToolContext(
+            tool.contextSchema,
+            ownValue(call.toolsContext as Record<string, unknown> | undefined, name),
+          ),
         },
         palisade.scope,
       );
@@ -154,7 +171,12 @@ export function createToolApproval(
           callId: toolCall.toolCallId,
           decision,
         });
-        await recordOutcome(palisade.recorder, { call: descriptor, request, decision, outcome: { status: 'denied', error } });
+        await recordOutcome(palisade.recorder, {
+          call: descriptor,
+          request,
+          decision,
+          outcome: { status: 'denied', error },
+        });
         return { type: 'denied', reason: error.message };
       }
 
@@ -220,7 +242,10 @@ export function createToolApproval(
           outcome: { status: 'denied', error: denial },
         });
       } catch (recordError) {
-        return { type: 'denied', reason: `Denied "${name}": the call could not be recorded (${messageOf(recordError)})` };
+        return {
+          type: 'denied',
+          reason: `Denied "${name}": the call could not be recorded (${messageOf(recordError)})`,
+        };
       }
       return { type: 'denied', reason: denial.message };
     }
@@ -230,7 +255,10 @@ export function createToolApproval(
    * For a tool Palisade cannot wrap, the answer a human gave must be on record in the approval
    * service as an approval (used or not, since it is used when it is handed on) of this very call.
    */
-  async function checkAnsweredApproval(request: ActionRequest, approvalId: string | undefined): Promise<void> {
+  async function checkAnsweredApproval(
+    request: ActionRequest,
+    approvalId: string | undefined,
+  ): Promise<void> {
     const stored = approvalId !== undefined && approvals ? await approvals.get(approvalId) : undefined;
     const digest = actionDigest({
       tool: request.name,
@@ -255,22 +283,32 @@ export function createToolApproval(
 
   /**
    * A tool Palisade cannot wrap is allowed here and runs elsewhere, so its obligations must be met
-   * now. Session labels can be (the label is added before the tool runs); any other obligation
-   * needs the tool's output, which Palisade never sees, so the call is denied.
+   * now, before it runs: session labels are added, and handlers that act before a call (counting it
+   * against a limit) run. An obligation that needs the tool's output, which Palisade never sees, or
+   * that has no handler, denies the call.
    */
   async function settleUnwrappable(request: ActionRequest, decision: Decision): Promise<void> {
     for (const obligation of decision.obligations) {
-      if (obligation.type !== 'label-session') {
-        throw new TypeError(`obligation "${obligation.type}" cannot be met for a tool Palisade does not execute`);
+      if (obligation.type === 'label-session') {
+        const labels = obligation.labels;
+        if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) {
+          throw new TypeError('A label-session obligation needs `labels: string[]`');
+        }
+        if (!palisade.sessions || request.context.sessionId === undefined) {
+          throw new TypeError(
+            `"${request.name}" labels the session, but there is no session store or session id`,
+          );
+        }
+        await palisade.sessions.addLabels(request.context.sessionId, labels);
+        continue;
       }
-      const labels = obligation.labels;
-      if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) {
-        throw new TypeError('A label-session obligation needs `labels: string[]`');
+      const handler = palisade.obligations ? ownValue(palisade.obligations, obligation.type) : undefined;
+      if (!handler?.before || handler.after) {
+        throw new TypeError(
+          `obligation "${obligation.type}" cannot be met for a tool Palisade does not execute`,
+        );
       }
-      if (!palisade.sessions || request.context.sessionId === undefined) {
-        throw new TypeError(`"${request.name}" labels the session, but there is no session store or session id`);
-      }
-      await palisade.sessions.addLabels(request.context.sessionId, labels);
+      await handler.before(obligation, request);
     }
   }
 }
@@ -291,10 +329,18 @@ function proposalOf(request: ActionRequest, decision: Decision, ttlMs: number | 
     delegation: request.principal.delegation.length > 0 ? request.principal.delegation : undefined,
     rationale: typeof rationale === 'string' ? rationale : undefined,
     sideEffects:
-      Array.isArray(sideEffects) && sideEffects.every((entry) => typeof entry === 'string') ? sideEffects : undefined,
+      Array.isArray(sideEffects) && sideEffects.every((entry) => typeof entry === 'string')
+        ? sideEffects
+        : undefined,
     policy: { reason: decision.reason, ruleIds: decision.ruleIds, policyVersion: decision.policyVersion },
     ttlMs,
   };
+}
+
+/** The approval service a `createPalisade()` instance carries, if any. */
+function approvalServiceOf(palisade: Enforcement): ToolApprovalService | undefined {
+  const service = (palisade as { approvalService?: unknown }).approvalService;
+  return typeof service === 'object' && service !== null ? (service as ToolApprovalService) : undefined;
 }
 
 function refused(tool: string, callId: string, reason: string): AccessDeniedError {

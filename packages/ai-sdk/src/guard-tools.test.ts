@@ -58,7 +58,11 @@ function bankTools(log: string[] = []) {
 }
 
 /** Calls a tool's `execute` directly, as the AI SDK would. */
-async function run(target: ToolSet[string], input: unknown, options: ToolExecutionOptions<never>): Promise<unknown> {
+async function run(
+  target: ToolSet[string],
+  input: unknown,
+  options: ToolExecutionOptions<never>,
+): Promise<unknown> {
   return target.execute!(input, options);
 }
 
@@ -99,7 +103,9 @@ describe('guardTools', () => {
       effects: { getBalance: 'read', sendMoney: 'send' },
       context: { credential: 'agent-token' },
     });
-    const model = scriptedModel([{ toolCalls: [{ id: 'c1', name: 'sendMoney', input: { iban: 'DE00', amount: 5 } }] }]);
+    const model = scriptedModel([
+      { toolCalls: [{ id: 'c1', name: 'sendMoney', input: { iban: 'DE00', amount: 5 } }] },
+    ]);
 
     const result = await generateText({ model, tools, prompt: 'pay', stopWhen: stepCountIs(3) });
 
@@ -119,9 +125,9 @@ describe('guardTools', () => {
     expect(() =>
       guardTools(bankTools(), palisade, { effects: { getBalance: 'read', sendMoney: 'transfer' } as never }),
     ).toThrow(/options.effects.sendMoney must be one of/);
-    expect(() => guardTools(bankTools(), palisade, { effects: (name) => (name === 'getBalance' ? 'read' : undefined) })).toThrow(
-      /tool "sendMoney" has no effect/,
-    );
+    expect(() =>
+      guardTools(bankTools(), palisade, { effects: (name) => (name === 'getBalance' ? 'read' : undefined) }),
+    ).toThrow(/tool "sendMoney" has no effect/);
   });
 
   it('refuses provider-executed and client-side tools unless the tool approval decides on them', () => {
@@ -188,13 +194,22 @@ describe('guardTools', () => {
   it('takes the context from the scope, the option and the tool context, the most specific winning', async () => {
     const scope = createCallScope();
     const { palisade, decider } = enforcement();
-    const tools = guardTools(bankTools(), { ...palisade, scope }, {
-      effects: { getBalance: 'read', sendMoney: 'send' },
-      context: (call) => ({ sessionId: `session-of-${call.toolCallId}`, audience: 'bank-api', credential: 'bad' }),
-    });
+    const tools = guardTools(
+      bankTools(),
+      { ...palisade, scope },
+      {
+        effects: { getBalance: 'read', sendMoney: 'send' },
+        context: (call) => ({
+          sessionId: `session-of-${call.toolCallId}`,
+          audience: 'bank-api',
+          credential: 'bad',
+        }),
+      },
+    );
 
     await scope.run({ credential: 'bad-scope', attributes: { channel: 'web' } }, () =>
-      run(tools.getBalance, 
+      run(
+        tools.getBalance,
         { account: 'main' },
         execution('c9', { context: { palisade: { credential: 'agent-token', labels: ['vip'] } } as never }),
       ),
@@ -214,12 +229,17 @@ describe('guardTools', () => {
   it('fails closed without a credential, or with a malformed tool context', async () => {
     const log: string[] = [];
     const { palisade } = enforcement();
-    const tools = guardTools(bankTools(log), palisade, { effects: { getBalance: 'read', sendMoney: 'send' } });
+    const tools = guardTools(bankTools(log), palisade, {
+      effects: { getBalance: 'read', sendMoney: 'send' },
+    });
 
     const missing = await run(tools.getBalance, { account: 'main' }, execution('c1')).catch((error) => error);
     expect(CredentialError.isInstance(missing)).toBe(true);
-    const malformed = await run(tools.getBalance, { account: 'main' }, execution('c2', { context: { palisade: 'agent-token' } as never }))
-      .catch((error) => error);
+    const malformed = await run(
+      tools.getBalance,
+      { account: 'main' },
+      execution('c2', { context: { palisade: 'agent-token' } as never }),
+    ).catch((error) => error);
     expect(malformed).toBeInstanceOf(TypeError);
     expect(log).toEqual([]);
   });

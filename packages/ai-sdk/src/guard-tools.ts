@@ -48,7 +48,8 @@ export function guardTools<TOOLS extends ToolSet>(
   palisade: Enforcement,
   options: GuardToolsOptions<keyof TOOLS & string>,
 ): TOOLS {
-  if (typeof tools !== 'object' || tools === null) throw new TypeError('guardTools(): tools must be a tool set object');
+  if (typeof tools !== 'object' || tools === null)
+    throw new TypeError('guardTools(): tools must be a tool set object');
   const settings = toolSettings(options, 'guardTools()');
   const unwrappable = options.unwrappable ?? 'refuse';
   if (unwrappable !== 'refuse' && unwrappable !== 'tool-approval') {
@@ -60,10 +61,13 @@ export function guardTools<TOOLS extends ToolSet>(
 
   const guarded: Record<string, AnyTool> = {};
   for (const [name, tool] of Object.entries(tools)) {
-    if (typeof tool !== 'object' || tool === null) throw new TypeError(`guardTools(): tool "${name}" is not a tool`);
+    if (typeof tool !== 'object' || tool === null)
+      throw new TypeError(`guardTools(): tool "${name}" is not a tool`);
     const effect = settings.effectOf(name);
     if (effect === undefined) {
-      throw new TypeError(`guardTools(): tool "${name}" has no effect in options.effects; every tool must declare one`);
+      throw new TypeError(
+        `guardTools(): tool "${name}" has no effect in options.effects; every tool must declare one`,
+      );
     }
     const kind = toolRunKind(tool);
     if (kind !== 'executable') {
@@ -79,7 +83,11 @@ export function guardTools<TOOLS extends ToolSet>(
   }
   return guarded as TOOLS;
 
-  function wrapTool(name: string, tool: AnyTool, effect: NonNullable<ReturnType<typeof settings.effectOf>>): AnyTool {
+  function wrapTool(
+    name: string,
+    tool: AnyTool,
+    effect: NonNullable<ReturnType<typeof settings.effectOf>>,
+  ): AnyTool {
     const original = tool.execute as NonNullable<AnyTool['execute']>;
     const inner: GuardedTool<unknown, unknown> = guard(
       {

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Enforcement } from '@palisade/core';
 import type { ToolSet } from 'ai';
-import { createToolApproval, type PalisadeToolApproval, type ToolApprovalOptions } from './create-tool-approval.js';
+import {
+  createToolApproval,
+  type PalisadeToolApproval,
+  type ToolApprovalOptions,
+} from './create-tool-approval.js';
 import { guardTools } from './guard-tools.js';
 
 /** Options of `guardedToolSettings`. */
-export interface GuardedToolSettingsOptions<NAMES extends string = string> extends ToolApprovalOptions<NAMES> {
+export interface GuardedToolSettingsOptions<NAMES extends string = string>
+  extends ToolApprovalOptions<NAMES> {
   /**
    * The secret that HMAC-signs the AI SDK's approval requests (at least 32 bytes). Default: 32
    * random bytes, drawn once per call of `guardedToolSettings`. Give one when several processes
@@ -48,9 +53,16 @@ export function guardedToolSettings<TOOLS extends ToolSet>(
     throw new TypeError('guardedToolSettings(): options must be an object');
   }
   const { secret = randomBytes(32), ...shared } = options;
-  const length = typeof secret === 'string' ? Buffer.byteLength(secret) : secret instanceof Uint8Array ? secret.byteLength : -1;
+  const length =
+    typeof secret === 'string'
+      ? Buffer.byteLength(secret)
+      : secret instanceof Uint8Array
+        ? secret.byteLength
+        : -1;
   if (length < 32) {
-    throw new TypeError('guardedToolSettings(): options.secret must be a string or Uint8Array of at least 32 bytes');
+    throw new TypeError(
+      'guardedToolSettings(): options.secret must be a string or Uint8Array of at least 32 bytes',
+    );
   }
   return {
     tools: guardTools(tools, palisade, { ...shared, unwrappable: 'tool-approval' }),

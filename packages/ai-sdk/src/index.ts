@@ -12,7 +12,10 @@ export type {
   PalisadeModelMiddlewareOptions,
 } from './palisade-model-middleware.js';
 export { palisadeModelMiddleware } from './palisade-model-middleware.js';
-export type { RecordApprovalResponsesOptions, RecordedApprovalResponse } from './record-approval-responses.js';
+export type {
+  RecordApprovalResponsesOptions,
+  RecordedApprovalResponse,
+} from './record-approval-responses.js';
 export { recordApprovalResponses } from './record-approval-responses.js';
 export type { ToolApprovalProposal, ToolApprovalService } from './tool-approval-service.js';
 export type { CallContextSource, EffectMap, PalisadeToolOptions, ToolCallInfo } from './tool-options.js';

@@ -11,7 +11,12 @@ const USAGE = {
 function echoModel() {
   return new MockLanguageModelV4({
     doGenerate: async ({ prompt }) => ({
-      content: [{ type: 'text', text: `model saw: ${JSON.stringify(prompt.at(-1)?.content)}; card 4111 1111 1111 1111` }],
+      content: [
+        {
+          type: 'text',
+          text: `model saw: ${JSON.stringify(prompt.at(-1)?.content)}; card 4111 1111 1111 1111`,
+        },
+      ],
       finishReason: { unified: 'stop', raw: undefined },
       usage: USAGE,
       warnings: [],
@@ -23,7 +28,11 @@ function echoModel() {
           controller.enqueue({ type: 'text-delta', id: 't', delta: 'card 4111 1111 1111 1111' });
           controller.enqueue({ type: 'text-delta', id: 't', delta: ' ok' });
           controller.enqueue({ type: 'text-end', id: 't' });
-          controller.enqueue({ type: 'finish', finishReason: { unified: 'stop', raw: undefined }, usage: USAGE });
+          controller.enqueue({
+            type: 'finish',
+            finishReason: { unified: 'stop', raw: undefined },
+            usage: USAGE,
+          });
           controller.close();
         },
       }),
@@ -44,7 +53,9 @@ describe('palisadeModelMiddleware', () => {
               ? {
                   ...message,
                   content: message.content.map((part) =>
-                    part.type === 'text' ? { ...part, text: part.text.replace(/secret-\w+/g, '[redacted]') } : part,
+                    part.type === 'text'
+                      ? { ...part, text: part.text.replace(/secret-\w+/g, '[redacted]') }
+                      : part,
                   ),
                 }
               : message,
@@ -59,14 +70,22 @@ describe('palisadeModelMiddleware', () => {
   it('screens generated content and streamed parts', async () => {
     const middleware = palisadeModelMiddleware({
       screenContent: (content) =>
-        content.map((part) => (part.type === 'text' ? { ...part, text: part.text.replace(CARD, '[card]') } : part)),
+        content.map((part) =>
+          part.type === 'text' ? { ...part, text: part.text.replace(CARD, '[card]') } : part,
+        ),
       screenStreamPart: (part) =>
         part.type === 'text-delta' ? { ...part, delta: part.delta.replace(CARD, '[card]') } : part,
     });
-    const generated = await generateText({ model: wrapLanguageModel({ model: echoModel(), middleware }), prompt: 'hi' });
+    const generated = await generateText({
+      model: wrapLanguageModel({ model: echoModel(), middleware }),
+      prompt: 'hi',
+    });
     expect(generated.text).toMatch(/; card \[card\]$/);
 
-    const streamed = streamText({ model: wrapLanguageModel({ model: echoModel(), middleware }), prompt: 'hi' });
+    const streamed = streamText({
+      model: wrapLanguageModel({ model: echoModel(), middleware }),
+      prompt: 'hi',
+    });
     expect(await streamed.text).toBe('card [card] ok');
   });
 
@@ -74,7 +93,10 @@ describe('palisadeModelMiddleware', () => {
     const dropping = palisadeModelMiddleware({
       screenStreamPart: (part) => (part.type === 'text-delta' && part.delta === ' ok' ? undefined : part),
     });
-    const streamed = streamText({ model: wrapLanguageModel({ model: echoModel(), middleware: dropping }), prompt: 'hi' });
+    const streamed = streamText({
+      model: wrapLanguageModel({ model: echoModel(), middleware: dropping }),
+      prompt: 'hi',
+    });
     expect(await streamed.text).toBe('card 4111 1111 1111 1111');
 
     const failing = palisadeModelMiddleware({
@@ -83,12 +105,18 @@ describe('palisadeModelMiddleware', () => {
       },
     });
     await expect(
-      generateText({ model: wrapLanguageModel({ model: echoModel(), middleware: failing }), prompt: 'x', maxRetries: 0 }),
+      generateText({
+        model: wrapLanguageModel({ model: echoModel(), middleware: failing }),
+        prompt: 'x',
+        maxRetries: 0,
+      }),
     ).rejects.toThrow('injection detected');
   });
 
   it('refuses to be created without a hook, or with a hook that is not a function', () => {
     expect(() => palisadeModelMiddleware({})).toThrow(/at least one/);
-    expect(() => palisadeModelMiddleware({ screenPrompt: 'redact' as never })).toThrow(/screenPrompt must be a function/);
+    expect(() => palisadeModelMiddleware({ screenPrompt: 'redact' as never })).toThrow(
+      /screenPrompt must be a function/,
+    );
   });
 });

@@ -55,12 +55,17 @@ export function palisadeModelMiddleware(options: PalisadeModelMiddlewareOptions)
     }
   }
   if (!screenPrompt && !screenContent && !screenStreamPart) {
-    throw new TypeError('palisadeModelMiddleware(): give at least one of screenPrompt, screenContent, screenStreamPart');
+    throw new TypeError(
+      'palisadeModelMiddleware(): give at least one of screenPrompt, screenContent, screenStreamPart',
+    );
   }
 
   const middleware: LanguageModelMiddleware = { specificationVersion: 'v4' };
   if (screenPrompt) {
-    middleware.transformParams = async ({ params }) => ({ ...params, prompt: await screenPrompt(params.prompt) });
+    middleware.transformParams = async ({ params }) => ({
+      ...params,
+      prompt: await screenPrompt(params.prompt),
+    });
   }
   if (screenContent) {
     middleware.wrapGenerate = async ({ doGenerate }) => {

@@ -22,10 +22,16 @@ async function pendingTransfer(options: { providerExecuted?: boolean } = {}) {
   closers.push(() => service.close());
   const palisade: Enforcement = {
     verifier: tokenVerifier(),
-    decider: ruleDecider([{ id: 'all-approve', when: () => true, effect: 'approve', reason: 'needs a human' }]),
+    decider: ruleDecider([
+      { id: 'all-approve', when: () => true, effect: 'approve', reason: 'needs a human' },
+    ]),
     recorder: createMemoryRecorder(),
   };
-  const shared = { effects: { sendMoney: 'send' } as const, context: { credential: 'agent-token' }, approvals: service };
+  const shared = {
+    effects: { sendMoney: 'send' } as const,
+    context: { credential: 'agent-token' },
+    approvals: service,
+  };
   const sendMoney = options.providerExecuted
     ? {
         type: 'provider' as const,
@@ -40,7 +46,10 @@ async function pendingTransfer(options: { providerExecuted?: boolean } = {}) {
         execute: async () => 'sent',
       });
   const tools = guardTools({ sendMoney }, palisade, { ...shared, unwrappable: 'tool-approval' });
-  const status = await createToolApproval(palisade, shared)({
+  const status = await createToolApproval(
+    palisade,
+    shared,
+  )({
     toolCall: { toolCallId: 'call-1', toolName: 'sendMoney', input: INPUT },
     tools,
     toolsContext: {},
@@ -64,7 +73,10 @@ async function pendingTransfer(options: { providerExecuted?: boolean } = {}) {
         { type: 'tool-approval-request', approvalId: 'ai-1', toolCallId: 'call-1', reason },
       ],
     },
-    { role: 'tool', content: [{ type: 'tool-approval-response', approvalId: 'ai-1', approved, reason: 'checked' }] },
+    {
+      role: 'tool',
+      content: [{ type: 'tool-approval-response', approvalId: 'ai-1', approved, reason: 'checked' }],
+    },
   ];
   return { service, pending: pending!, history };
 }
@@ -72,19 +84,36 @@ async function pendingTransfer(options: { providerExecuted?: boolean } = {}) {
 describe('recordApprovalResponses', () => {
   it("records the human's answer as a signed decision of the authenticated approver", async () => {
     const { service, pending, history } = await pendingTransfer();
-    const recorded = await recordApprovalResponses(history(true), { approvals: service, approverCredential: 'reviewer-token' });
+    const recorded = await recordApprovalResponses(history(true), {
+      approvals: service,
+      approverCredential: 'reviewer-token',
+    });
     expect(recorded).toEqual([
-      { toolCallId: 'call-1', toolName: 'sendMoney', approvalId: pending.id, status: 'recorded', approved: true },
+      {
+        toolCallId: 'call-1',
+        toolName: 'sendMoney',
+        approvalId: pending.id,
+        status: 'recorded',
+        approved: true,
+      },
     ]);
     const stored = await service.get(pending.id);
     expect(stored?.status).toBe('approved');
-    expect(stored?.decision).toMatchObject({ approver: 'rita', approve: true, reason: 'checked', digest: pending.digest });
+    expect(stored?.decision).toMatchObject({
+      approver: 'rita',
+      approve: true,
+      reason: 'checked',
+      digest: pending.digest,
+    });
   });
 
   it('leaves an earlier decision in place, so repeating a request changes nothing', async () => {
     const { service, pending, history } = await pendingTransfer();
     await service.decide({ approvalId: pending.id, approve: false, approverCredential: 'reviewer-token' });
-    const recorded = await recordApprovalResponses(history(true), { approvals: service, approverCredential: 'reviewer-token' });
+    const recorded = await recordApprovalResponses(history(true), {
+      approvals: service,
+      approverCredential: 'reviewer-token',
+    });
     expect(recorded).toEqual([expect.objectContaining({ status: 'already-decided', approved: false })]);
     expect((await service.get(pending.id))?.status).toBe('denied');
   });
@@ -114,7 +143,14 @@ describe('recordApprovalResponses', () => {
     const withoutCall = history(true).filter((_, index) => index !== 1);
     withoutCall.splice(1, 0, {
       role: 'assistant',
-      content: [{ type: 'tool-approval-request', approvalId: 'ai-1', toolCallId: 'call-1', reason: `x (Palisade approval ${pending.id})` }],
+      content: [
+        {
+          type: 'tool-approval-request',
+          approvalId: 'ai-1',
+          toolCallId: 'call-1',
+          reason: `x (Palisade approval ${pending.id})`,
+        },
+      ],
     });
     await expect(
       recordApprovalResponses(withoutCall, { approvals: service, approverCredential: 'reviewer-token' }),
@@ -123,9 +159,9 @@ describe('recordApprovalResponses', () => {
     const unknown = structuredClone(history(true));
     const request = (unknown[1] as { content: Array<{ type: string; reason?: string }> }).content[1]!;
     request.reason = 'needs a human (Palisade approval 00000000-0000-4000-8000-000000000000)';
-    await expect(recordApprovalResponses(unknown, { approvals: service, approverCredential: 'reviewer-token' })).rejects.toThrow(
-      ApprovalLinkError,
-    );
+    await expect(
+      recordApprovalResponses(unknown, { approvals: service, approverCredential: 'reviewer-token' }),
+    ).rejects.toThrow(ApprovalLinkError);
     expect((await service.get(pending.id))?.status).toBe('pending');
   });
 
@@ -144,20 +180,23 @@ describe('recordApprovalResponses', () => {
 
   it('uses the approval of a provider-executed tool as it is handed on', async () => {
     const { service, pending, history } = await pendingTransfer({ providerExecuted: true });
-    await recordApprovalResponses(history(true), { approvals: service, approverCredential: 'reviewer-token' });
+    await recordApprovalResponses(history(true), {
+      approvals: service,
+      approverCredential: 'reviewer-token',
+    });
     expect((await service.get(pending.id))?.status).toBe('consumed');
   });
 
   it('validates its options', async () => {
     const { service, history } = await pendingTransfer();
-    await expect(recordApprovalResponses('x' as never, { approvals: service, approverCredential: 't' })).rejects.toThrow(
-      /messages must be an array/,
-    );
-    await expect(recordApprovalResponses(history(true), { approvals: {} as never, approverCredential: 't' })).rejects.toThrow(
-      /approval service with get/,
-    );
-    await expect(recordApprovalResponses(history(true), { approvals: service, approverCredential: '' })).rejects.toThrow(
-      /approverCredential/,
-    );
+    await expect(
+      recordApprovalResponses('x' as never, { approvals: service, approverCredential: 't' }),
+    ).rejects.toThrow(/messages must be an array/);
+    await expect(
+      recordApprovalResponses(history(true), { approvals: {} as never, approverCredential: 't' }),
+    ).rejects.toThrow(/approval service with get/);
+    await expect(
+      recordApprovalResponses(history(true), { approvals: service, approverCredential: '' }),
+    ).rejects.toThrow(/approverCredential/);
   });
 });

@@ -63,7 +63,9 @@ export async function recordApprovalResponses(
   const { approvals, approverCredential } = options;
   for (const method of ['get', 'decide', 'consume'] as const) {
     if (typeof approvals?.[method] !== 'function') {
-      throw new TypeError(`recordApprovalResponses(): options.approvals must be an approval service with ${method}()`);
+      throw new TypeError(
+        `recordApprovalResponses(): options.approvals must be an approval service with ${method}()`,
+      );
     }
   }
   if (typeof approverCredential !== 'string' || approverCredential === '') {
@@ -81,10 +83,13 @@ export async function recordApprovalResponses(
 
     const toolCall = toolCallById(messages, request.toolCallId);
     if (!toolCall) {
-      throw new ApprovalLinkError(`The tool call ${request.toolCallId} answered by approval ${approvalId} is not in the messages`, {
-        approvalId,
-        toolCallId: request.toolCallId,
-      });
+      throw new ApprovalLinkError(
+        `The tool call ${request.toolCallId} answered by approval ${approvalId} is not in the messages`,
+        {
+          approvalId,
+          toolCallId: request.toolCallId,
+        },
+      );
     }
     const stored = await approvals.get(approvalId);
     if (
@@ -101,7 +106,11 @@ export async function recordApprovalResponses(
 
     const base = { toolCallId: request.toolCallId, toolName: toolCall.toolName, approvalId };
     if (stored.status !== 'pending') {
-      recorded.push({ ...base, status: 'already-decided', approved: stored.status === 'approved' || stored.status === 'consumed' });
+      recorded.push({
+        ...base,
+        status: 'already-decided',
+        approved: stored.status === 'approved' || stored.status === 'consumed',
+      });
       continue;
     }
     const decision = await approvals.decide({
@@ -113,7 +122,10 @@ export async function recordApprovalResponses(
     if (decision.approve && toolCall.providerExecuted === true) {
       const used = await approvals.consume(approvalId, stored.digest);
       if (!used.ok) {
-        throw new ApprovalLinkError(`Approval ${approvalId} could not be used for the provider-executed call`, base);
+        throw new ApprovalLinkError(
+          `Approval ${approvalId} could not be used for the provider-executed call`,
+          base,
+        );
       }
     }
     recorded.push({ ...base, status: 'recorded', approved: decision.approve });

@@ -1,4 +1,11 @@
-import type { ActionKind, AgentIdentity, ApprovalRequest, Effect, SignedApprovalDecision, UserIdentity } from '@palisade/core';
+import type {
+  ActionKind,
+  AgentIdentity,
+  ApprovalRequest,
+  Effect,
+  SignedApprovalDecision,
+  UserIdentity,
+} from '@palisade/core';
 
 /** The action proposed for human review, as `createToolApproval` describes it. */
 export interface ToolApprovalProposal {
@@ -14,7 +21,11 @@ export interface ToolApprovalProposal {
   readonly delegation?: readonly string[] | undefined;
   readonly rationale?: string | undefined;
   readonly sideEffects?: readonly string[] | undefined;
-  readonly policy: { readonly reason: string; readonly ruleIds: readonly string[]; readonly policyVersion: string };
+  readonly policy: {
+    readonly reason: string;
+    readonly ruleIds: readonly string[];
+    readonly policyVersion: string;
+  };
   readonly ttlMs?: number | undefined;
 }
 

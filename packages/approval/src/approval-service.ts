@@ -70,6 +70,17 @@ export type ApprovalUseResult =
       readonly request?: ApprovalRequest | undefined;
     };
 
+/** A refused use of an approval, as reported by `approval-reject`. */
+export interface ApprovalRejection {
+  readonly approvalId: string;
+  /** The digest of the call that tried to use the approval. */
+  readonly digest: string;
+  readonly reason: ApprovalUseFailure;
+  readonly message: string;
+  /** The stored request, when there is one. */
+  readonly request?: ApprovalRequest | undefined;
+}
+
 /**
  * Events of an approval service (eventemitter3). Listeners run synchronously inside the operation
  * that emits; an exception thrown by a listener is reported as `approval-error` and does not
@@ -86,6 +97,11 @@ export interface ApprovalEvents {
   'approval-cancel': [request: ApprovalRequest, reason: string];
   /** An approval was used by the call it covers. */
   'approval-consume': [request: ApprovalRequest];
+  /**
+   * A call tried to use an approval and was refused (changed payload, replay, expired, denied,
+   * unverifiable decision): worth an alert, since a well-behaved agent rarely does this.
+   */
+  'approval-reject': [rejection: ApprovalRejection];
   /** Something failed outside the caller's view (a listener, an expiry timer). */
   'approval-error': [error: unknown, during: string];
 }
@@ -154,6 +170,11 @@ export interface ApprovalService {
   cancel(approvalId: string, reason: string): Promise<ApprovalRequest | undefined>;
   /** Closes every pending request past its expiry, emitting `approval-expire` for each. */
   sweepExpired(): Promise<ApprovalRequest[]>;
+  /**
+   * Authenticates `credential` and, given a `request`, checks a role allowed to decide it, without
+   * deciding anything. Throws `ApproverRejectedError`. Self-approval is checked by `decide`.
+   */
+  checkApprover(credential: string, request?: ApprovalRequest | undefined): Promise<Approver>;
   /** True when the decision was signed by this service's key (or an accepted older key). */
   verifyDecision(decision: SignedApprovalDecision): boolean;
   /** Stops the expiry timers. Does not dispose the store. */
@@ -321,12 +342,13 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     const result = await store.consume(approvalId, digest, time);
     if (!result.ok) {
       if (result.reason === 'expired' && result.request?.status === 'pending') await expire(approvalId);
-      return {
-        ok: false,
+      return reject({
+        approvalId,
+        digest,
         reason: result.reason,
         message: useFailureMessage(result.reason, approvalId),
         request: result.request,
-      };
+      });
     }
     clearTimer(approvalId);
     const { request } = result;
@@ -340,15 +362,21 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       time >= decision.expiresAt ||
       !signer.verify(decision)
     ) {
-      return {
-        ok: false,
+      return reject({
+        approvalId,
+        digest,
         reason: 'invalid-decision',
         message: useFailureMessage('invalid-decision', approvalId),
         request,
-      };
+      });
     }
     emit('approval-consume', request);
     return { ok: true, request, decision };
+  }
+
+  function reject(rejection: ApprovalRejection): ApprovalUseResult {
+    emit('approval-reject', rejection);
+    return { ok: false, reason: rejection.reason, message: rejection.message, request: rejection.request };
   }
 
   async function cancel(approvalId: string, reason: string): Promise<ApprovalRequest | undefined> {
@@ -390,6 +418,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     list: (query = {}) => store.list(query),
     cancel,
     sweepExpired,
+    checkApprover: (credential, request) => authenticateApprover(approvers, credential, request, now()),
     verifyDecision: (decision) => signer.verify(decision),
     close() {
       for (const timer of timers.values()) clearTimeout(timer);

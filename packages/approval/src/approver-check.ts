@@ -14,7 +14,8 @@ export interface Approver {
 
 /** What an approver check knows when it runs. */
 export interface ApproverCheckContext {
-  readonly request: ApprovalRequest;
+  /** The request to be decided; absent when the approver only signs in (to the console). */
+  readonly request?: ApprovalRequest | undefined;
   /** Epoch milliseconds. */
   readonly now: number;
 }

@@ -19,12 +19,13 @@ export type ApproverRejection = 'credential' | 'role' | 'self-approval';
 export class ApproverRejectedError extends PalisadeError {
   static override readonly kind: string = 'ApproverRejectedError';
   override readonly code: string = 'ERR_APPROVER_REJECTED';
-  readonly approvalId: string;
+  /** The request being decided, when there was one. */
+  readonly approvalId: string | undefined;
   readonly rejection: ApproverRejection;
 
   constructor(
     message: string,
-    options: { approvalId: string; rejection: ApproverRejection; cause?: unknown },
+    options: { approvalId?: string | undefined; rejection: ApproverRejection; cause?: unknown },
   ) {
     super(message, { cause: options.cause });
     this.approvalId = options.approvalId;

@@ -47,10 +47,18 @@ interface SqlRow {
  * ```
  */
 export function createSqliteApprovalStore(options: SqliteApprovalStoreOptions): ApprovalStore {
-  if (typeof options !== 'object' || options === null || typeof options.path !== 'string' || options.path === '') {
+  if (
+    typeof options !== 'object' ||
+    options === null ||
+    typeof options.path !== 'string' ||
+    options.path === ''
+  ) {
     throw new TypeError('createSqliteApprovalStore(): path must be a non-empty string');
   }
-  const table = checkTableName(options.tableName ?? 'palisade_approvals', 'createSqliteApprovalStore(): tableName');
+  const table = checkTableName(
+    options.tableName ?? 'palisade_approvals',
+    'createSqliteApprovalStore(): tableName',
+  );
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new TypeError('createSqliteApprovalStore(): busyTimeoutMs must be a non-negative integer');
@@ -89,10 +97,13 @@ export function createSqliteApprovalStore(options: SqliteApprovalStoreOptions): 
     expire: database.prepare(
       `UPDATE ${table} SET status = 'expired' WHERE id = ? AND status = 'pending' AND expires_at <= ? RETURNING *`,
     ),
-    cancel: database.prepare(`UPDATE ${table} SET status = 'cancelled' WHERE id = ? AND status = 'pending' RETURNING *`),
+    cancel: database.prepare(
+      `UPDATE ${table} SET status = 'cancelled' WHERE id = ? AND status = 'pending' RETURNING *`,
+    ),
   };
 
-  const read = (row: unknown): ApprovalRequest | undefined => (row ? fromApprovalRow(fromSql(row as SqlRow)) : undefined);
+  const read = (row: unknown): ApprovalRequest | undefined =>
+    row ? fromApprovalRow(fromSql(row as SqlRow)) : undefined;
 
   return {
     async insert(request) {
@@ -114,7 +125,9 @@ export function createSqliteApprovalStore(options: SqliteApprovalStoreOptions): 
     async list(query = {}) {
       const limit = checkListLimit(query.limit);
       const rows =
-        query.status === undefined ? statements.listAll.all(limit) : statements.listByStatus.all(query.status, limit);
+        query.status === undefined
+          ? statements.listAll.all(limit)
+          : statements.listByStatus.all(query.status, limit);
       return rows.map((row) => read(row)!);
     },
     async decide(id, decision, now) {
@@ -126,7 +139,8 @@ export function createSqliteApprovalStore(options: SqliteApprovalStoreOptions): 
         // Another process may have changed the row between the update and this read.
         const current = read(statements.get.get(id));
         const failure = approvalDecideFailure(current, now);
-        if (failure || attempt === MAX_ATTEMPTS) return { ok: false, reason: failure ?? 'not-pending', request: current };
+        if (failure || attempt === MAX_ATTEMPTS)
+          return { ok: false, reason: failure ?? 'not-pending', request: current };
       }
     },
     async consume(id, digest, now) {
@@ -135,7 +149,8 @@ export function createSqliteApprovalStore(options: SqliteApprovalStoreOptions): 
         if (updated) return { ok: true, request: updated };
         const current = read(statements.get.get(id));
         const failure = approvalConsumeFailure(current, digest, now);
-        if (failure || attempt === MAX_ATTEMPTS) return { ok: false, reason: failure ?? 'pending', request: current };
+        if (failure || attempt === MAX_ATTEMPTS)
+          return { ok: false, reason: failure ?? 'pending', request: current };
       }
     },
     async close(id, status, now) {

@@ -4,6 +4,15 @@ import type { ContextResolver } from './read-call-context.js';
 /**
  * How LangChain tools map onto Palisade: the declared effect of each tool (required, there is no
  * default), optional targets and schemas, and where the credential comes from.
+ *
+ * @example
+ * ```ts
+ * const options: LangChainGuardOptions = {
+ *   effects: { get_ticket: 'read', refund: 'write' },
+ *   targets: { refund: 'payments' },
+ *   schemas: { weather: z.object({ city: z.string() }) }, // a dynamically registered tool
+ * };
+ * ```
  */
 export interface LangChainGuardOptions {
   /**

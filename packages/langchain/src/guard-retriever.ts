@@ -85,11 +85,13 @@ export function guardRetriever(
       args: { query },
       toolCallId: undefined,
       graphTask: undefined,
-      context: () =>
-        catalog.resolveContext({
+      context: () => {
+        const context = catalog.resolveContext({
           context: (config as { context?: unknown } | undefined)?.context,
           configurable: config?.configurable,
-        }),
+        });
+        return { ...context, signal: context.signal ?? config?.signal };
+      },
       execute: async (_input, context) => {
         const documents = await retriever.invoke(query, config);
         return screen ? screen(documents, context) : documents;

@@ -163,16 +163,18 @@ describe('guardTool', () => {
     expect(CredentialError.isInstance(error)).toBe(true);
     expect(getTicket).not.toHaveBeenCalled();
 
-    await expect(guarded.invoke({ id: 'T-1' }, { configurable: { credential: AGENT_TOKEN } })).resolves.toContain(
-      'Ticket T-1',
-    );
+    await expect(
+      guarded.invoke({ id: 'T-1' }, { configurable: { credential: AGENT_TOKEN } }),
+    ).resolves.toContain('Ticket T-1');
   });
 
   it('takes the credential from the enforcement scope', async () => {
     const { enforcement } = createTestSetup(DECISIONS);
     const { tools } = ticketTools();
     const guarded = guardTool(tools.getTicket, enforcement, { effects: EFFECTS });
-    const output = await enforcement.scope!.run({ credential: AGENT_TOKEN }, () => guarded.invoke({ id: 'T-3' }));
+    const output = await enforcement.scope!.run({ credential: AGENT_TOKEN }, () =>
+      guarded.invoke({ id: 'T-3' }),
+    );
     expect(output).toBe('Ticket T-3: printer on fire');
   });
 
@@ -264,11 +266,31 @@ describe('guardTool', () => {
     expect(refund).toHaveBeenCalledTimes(1);
   });
 
+  it('answers a re-run of the same graph task from its journal, and nothing else', async () => {
+    const { enforcement } = createTestSetup(DECISIONS);
+    const { tools, getTicket } = ticketTools();
+    const guarded = guardTool(tools.getTicket, enforcement, { effects: EFFECTS });
+    const call = { type: 'tool_call' as const, id: 'same-id', name: 'get_ticket', args: { id: 'T-1' } };
+    const inTask = (task: string) => ({
+      context,
+      configurable: { thread_id: 't', checkpoint_ns: `tools:${task}` },
+    });
+
+    await guarded.invoke(call, inTask('a'));
+    await guarded.invoke(call, inTask('a')); // LangGraph re-running task a after an interrupt
+    expect(getTicket).toHaveBeenCalledTimes(1);
+    await guarded.invoke(call, inTask('b')); // a later step reusing the tool call id
+    await guarded.invoke({ ...call, args: { id: 'T-2' } }, inTask('a')); // a different call under the same id
+    expect(getTicket).toHaveBeenCalledTimes(3);
+  });
+
   it('ignores an approval id supplied through the run context', async () => {
     const setup = createTestSetup(DECISIONS);
     const { tools } = ticketTools();
     const guarded = guardTool(tools.refund, setup.enforcement, { effects: EFFECTS });
-    const first = (await guarded.invoke({ amount: 5 }, { context }).catch((caught: unknown) => caught)) as ApprovalRequiredError;
+    const first = (await guarded
+      .invoke({ amount: 5 }, { context })
+      .catch((caught: unknown) => caught)) as ApprovalRequiredError;
     await setup.review(first.approvalId, true);
     const second = await guarded
       .invoke({ amount: 5 }, { context: { ...context, approvalId: first.approvalId } })
@@ -329,7 +351,10 @@ describe('guardTool in a createAgent', () => {
     expect(refund).not.toHaveBeenCalled();
 
     await setup.review(pending!.approval.approvalId, true);
-    const done = await agent.invoke(new Command({ resume: { approvalId: pending!.approval.approvalId } }), config);
+    const done = await agent.invoke(
+      new Command({ resume: { approvalId: pending!.approval.approvalId } }),
+      config,
+    );
     const last = done.messages.filter((message) => ToolMessage.isInstance(message)).at(-1);
     expect(last?.content).toBe('Refunded 25 EUR');
     expect(refund).toHaveBeenCalledTimes(1);

@@ -59,7 +59,11 @@ const ask = (content: string) => ({ messages: [{ role: 'user' as const, content 
 function toolResults(result: { messages: unknown[] }) {
   return result.messages
     .filter((message) => ToolMessage.isInstance(message))
-    .map((message) => ({ id: message.tool_call_id, status: message.status, content: String(message.content) }));
+    .map((message) => ({
+      id: message.tool_call_id,
+      status: message.status,
+      content: String(message.content),
+    }));
 }
 
 describe('palisadeMiddleware', () => {
@@ -91,7 +95,10 @@ describe('palisadeMiddleware', () => {
     const { agent, bodies } = supportAgent(setup, [[{ name: 'get_ticket', args: { id: 'T-1' }, id: 'c1' }]]);
 
     const anonymous = await agent.invoke(ask('Read T-1'), { configurable: { thread_id: 'no-credential' } });
-    expect(toolResults(anonymous)[0]).toMatchObject({ status: 'error', content: 'No credential was presented for "get_ticket"' });
+    expect(toolResults(anonymous)[0]).toMatchObject({
+      status: 'error',
+      content: 'No credential was presented for "get_ticket"',
+    });
     expect(bodies.getTicket).not.toHaveBeenCalled();
 
     await agent.invoke(ask('Read T-1'), { configurable: { thread_id: 'with-credential' }, context });
@@ -104,7 +111,9 @@ describe('palisadeMiddleware', () => {
     const setup = createTestSetup({ ...DECISIONS, delete_everything: 'allow' });
     const rogue = vi.fn(async () => 'gone');
     const agent = createAgent({
-      model: new FakeToolCallingModel({ toolCalls: [[{ name: 'delete_everything', args: {}, id: 'x1' }], []] }),
+      model: new FakeToolCallingModel({
+        toolCalls: [[{ name: 'delete_everything', args: {}, id: 'x1' }], []],
+      }),
       tools: [tool(rogue, { name: 'delete_everything', description: 'Oops', schema: z.object({}) })],
       middleware: [palisadeMiddleware(setup.enforcement, { effects: EFFECTS })],
     });
@@ -137,6 +146,7 @@ describe('palisadeMiddleware', () => {
       tool: 'refund',
       callId: 'r1',
       effect: 'execute',
+      target: undefined,
       input: { amount: 120 },
       reason: 'rule for refund',
       ruleIds: ['rule-refund'],
@@ -165,7 +175,10 @@ describe('palisadeMiddleware', () => {
     const [pending] = pendingApprovals(await agent.invoke(ask('Refund 9000'), config));
 
     await setup.review(pending!.approval.approvalId, false, 'amount too high');
-    const done = await agent.invoke(new Command({ resume: { approvalId: pending!.approval.approvalId } }), config);
+    const done = await agent.invoke(
+      new Command({ resume: { approvalId: pending!.approval.approvalId } }),
+      config,
+    );
 
     expect(toolResults(done)[0]).toMatchObject({ status: 'error' });
     expect(toolResults(done)[0]?.content).toMatch(/was denied by bob: amount too high/);
@@ -181,7 +194,10 @@ describe('palisadeMiddleware', () => {
     await setup.review(approvalId, true);
 
     const done = await agent.invoke(new Command({ resume: { approvalId } }), thread);
-    expect(toolResults(done)[0]).toMatchObject({ status: 'error', content: 'No credential was presented for "refund"' });
+    expect(toolResults(done)[0]).toMatchObject({
+      status: 'error',
+      content: 'No credential was presented for "refund"',
+    });
     expect(bodies.refund).not.toHaveBeenCalled();
     expect((await setup.service.get(approvalId))?.status).toBe('approved');
   });
@@ -193,7 +209,10 @@ describe('palisadeMiddleware', () => {
     const [pending] = pendingApprovals(await agent.invoke(ask('Refund 10'), config));
 
     // Not yet decided: resuming asks again instead of running.
-    const again = await agent.invoke(new Command({ resume: { approvalId: pending!.approval.approvalId } }), config);
+    const again = await agent.invoke(
+      new Command({ resume: { approvalId: pending!.approval.approvalId } }),
+      config,
+    );
     expect(pendingApprovals(again)[0]?.approval.approvalId).toBe(pending!.approval.approvalId);
 
     const forged = await agent.invoke(new Command({ resume: { approved: true } }), config);
@@ -261,7 +280,10 @@ describe('palisadeMiddleware', () => {
       const config = { configurable: { thread_id: `rerun-${version}` }, context };
       const [pending] = pendingApprovals(await agent.invoke(ask('Read and refund'), config));
       await setup.review(pending!.approval.approvalId, true);
-      const done = await agent.invoke(new Command({ resume: { approvalId: pending!.approval.approvalId } }), config);
+      const done = await agent.invoke(
+        new Command({ resume: { approvalId: pending!.approval.approvalId } }),
+        config,
+      );
 
       expect(toolResults(done).map((message) => [message.id, message.status])).toEqual([
         ['c1', 'success'],
@@ -278,23 +300,20 @@ describe('palisadeMiddleware', () => {
     },
   );
 
-  it('does not answer a later step from the journal when a tool call id comes back', async () => {
-    const setup = createTestSetup(DECISIONS);
-    const { agent, bodies } = supportAgent(setup, [[{ name: 'get_ticket', args: { id: 'T-1' }, id: 'same' }]]);
-    const config = { configurable: { thread_id: 'reused-id' }, context };
-    await agent.invoke(ask('Read T-1'), config);
-    await agent.invoke(ask('Read T-1'), config);
-    expect(bodies.getTicket).toHaveBeenCalledTimes(2);
-  });
-
   it('guards dynamically registered tools, with the schema given in options', async () => {
     const setup = createTestSetup({ weather: 'allow' });
     const body = vi.fn(async ({ city }: { city: string }) => `Sunny in ${city}`);
-    const weather = tool(body, { name: 'weather', description: 'Weather', schema: z.object({ city: z.string() }) });
+    const weather = tool(body, {
+      name: 'weather',
+      description: 'Weather',
+      schema: z.object({ city: z.string() }),
+    });
     const dynamicTools = createMiddleware({
       name: 'DynamicTools',
       wrapToolCall: (request, handler) =>
-        request.toolCall.name === 'weather' && !request.tool ? handler({ ...request, tool: weather }) : handler(request),
+        request.toolCall.name === 'weather' && !request.tool
+          ? handler({ ...request, tool: weather })
+          : handler(request),
     });
     const script = [
       [{ name: 'weather', args: { city: 'Oslo' }, id: 'w1' }],
@@ -306,12 +325,17 @@ describe('palisadeMiddleware', () => {
         model: new FakeToolCallingModel({ toolCalls: script }),
         tools: [],
         middleware: [
-          palisadeMiddleware(setup.enforcement, { effects: { weather: 'read' }, ...(schemas ? { schemas } : {}) }),
+          palisadeMiddleware(setup.enforcement, {
+            effects: { weather: 'read' },
+            ...(schemas ? { schemas } : {}),
+          }),
           dynamicTools,
         ],
       });
 
-    const guarded = await build({ weather: z.object({ city: z.string() }) }).invoke(ask('Weather'), { context });
+    const guarded = await build({ weather: z.object({ city: z.string() }) }).invoke(ask('Weather'), {
+      context,
+    });
     expect(toolResults(guarded)).toEqual([
       { id: 'w1', status: 'success', content: 'Sunny in Oslo' },
       { id: 'w2', status: 'error', content: expect.stringMatching(/^Invalid input for "weather": city: /) },
@@ -333,7 +357,9 @@ describe('palisadeMiddleware', () => {
       { effects: EFFECTS },
     );
     const agent = createAgent({
-      model: new FakeToolCallingModel({ toolCalls: [[{ name: 'get_ticket', args: { id: 'T-1' }, id: 'c1' }], []] }),
+      model: new FakeToolCallingModel({
+        toolCalls: [[{ name: 'get_ticket', args: { id: 'T-1' }, id: 'c1' }], []],
+      }),
       tools: [guarded],
       middleware: [palisadeMiddleware(setup.enforcement, { effects: EFFECTS })],
     });
@@ -346,7 +372,9 @@ describe('palisadeMiddleware', () => {
     const setup = createTestSetup({ get_ticket: 'allow' });
     const failure = new Error('ticket store down');
     const agent = createAgent({
-      model: new FakeToolCallingModel({ toolCalls: [[{ name: 'get_ticket', args: { id: 'T-1' }, id: 'c1' }], []] }),
+      model: new FakeToolCallingModel({
+        toolCalls: [[{ name: 'get_ticket', args: { id: 'T-1' }, id: 'c1' }], []],
+      }),
       tools: [
         tool(
           async () => {
@@ -377,13 +405,18 @@ describe('palisadeMiddleware', () => {
     expect(() => palisadeMiddleware(enforcement, { effects: { refund: 'spend' as never } })).toThrow(
       /options.effects\["refund"\] must be one of/,
     );
-    expect(() => palisadeMiddleware(enforcement, { effects: EFFECTS, schemas: { refund: {} as never } })).toThrow(
-      /options.schemas\["refund"\] must be a Standard Schema/,
-    );
+    expect(() =>
+      palisadeMiddleware(enforcement, { effects: EFFECTS, schemas: { refund: {} as never } }),
+    ).toThrow(/options.schemas\["refund"\] must be a Standard Schema/);
     expect(() => palisadeMiddleware(enforcement, { effects: EFFECTS, beforeModel: 'x' as never })).toThrow(
       /options.beforeModel must be a function/,
     );
-    expect(() => palisadeMiddleware({} as never, { effects: EFFECTS })).toThrow(/enforcement.recorder/);
+    expect(() => palisadeMiddleware({} as never, { effects: EFFECTS })).toThrow(
+      /enforcement.verifier is required/,
+    );
+    expect(() => palisadeMiddleware({ ...enforcement, decider: {} as never }, { effects: EFFECTS })).toThrow(
+      /enforcement.decider is required/,
+    );
   });
 });
 
@@ -396,7 +429,10 @@ describe('palisadeMiddleware model screens', () => {
         seen.push(call.credential ?? '');
         return messages
           .filter((message) => HumanMessage.isInstance(message))
-          .map((message) => new HumanMessage({ id: message.id!, content: message.text.replace(/\d{16}/g, '[card]') }));
+          .map(
+            (message) =>
+              new HumanMessage({ id: message.id!, content: message.text.replace(/\d{16}/g, '[card]') }),
+          );
       },
     });
     const result = await agent.invoke(ask('My card is 4111111111111111'), {
@@ -404,7 +440,10 @@ describe('palisadeMiddleware model screens', () => {
       context,
     });
     expect(seen).toEqual([AGENT_TOKEN]);
-    expect(result.messages.map((message) => String(message.content))).toEqual(['My card is [card]', 'My card is [card]']);
+    expect(result.messages.map((message) => String(message.content))).toEqual([
+      'My card is [card]',
+      'My card is [card]',
+    ]);
   });
 
   it('beforeModel must replace, never add: an output without a matching id stops the run', async () => {
@@ -412,18 +451,27 @@ describe('palisadeMiddleware model screens', () => {
     const { agent } = supportAgent(setup, [], {
       beforeModel: () => [new HumanMessage({ content: 'sneaked in' })],
     });
-    await expect(agent.invoke(ask('hello'), { configurable: { thread_id: 'screen-bad' }, context })).rejects.toThrow(
-      /does not replace one by id/,
-    );
+    await expect(
+      agent.invoke(ask('hello'), { configurable: { thread_id: 'screen-bad' }, context }),
+    ).rejects.toThrow(/does not replace one by id/);
   });
 
   it('afterModel sees each reply before its tool calls run and can replace it', async () => {
     const setup = createTestSetup(DECISIONS);
-    const { agent, bodies } = supportAgent(setup, [[{ name: 'close_ticket', args: { id: 'T-1' }, id: 'c1' }]], {
-      afterModel: (message) =>
-        message.tool_calls?.length ? new AIMessage({ id: message.id!, content: 'I will not close tickets.' }) : undefined,
+    const { agent, bodies } = supportAgent(
+      setup,
+      [[{ name: 'close_ticket', args: { id: 'T-1' }, id: 'c1' }]],
+      {
+        afterModel: (message) =>
+          message.tool_calls?.length
+            ? new AIMessage({ id: message.id!, content: 'I will not close tickets.' })
+            : undefined,
+      },
+    );
+    const result = await agent.invoke(ask('Close T-1'), {
+      configurable: { thread_id: 'screen-out' },
+      context,
     });
-    const result = await agent.invoke(ask('Close T-1'), { configurable: { thread_id: 'screen-out' }, context });
     expect(bodies.closeTicket).not.toHaveBeenCalled();
     expect(result.messages.at(-1)?.content).toBe('I will not close tickets.');
     expect(setup.recorder.records).toHaveLength(0);

@@ -1,8 +1,9 @@
 import { AIMessage, type BaseMessage, HumanMessage, type ToolMessage } from '@langchain/core/messages';
-import { type Command, interrupt as graphInterrupt } from '@langchain/langgraph';
+import { type Command, getConfig, interrupt as graphInterrupt } from '@langchain/langgraph';
 import { AccessDeniedError, type CallContext, type Enforcement, InputValidationError } from '@palisade/core';
 import { type AgentMiddleware, createMiddleware } from 'langchain';
 import type { LangChainGuardOptions } from './guard-options.js';
+import { assertEnforcement } from './internal/assert-enforcement.js';
 import { createCallJournal, graphTaskOf } from './internal/call-journal.js';
 import { deniedToolMessage } from './internal/denied-tool-message.js';
 import { isGuardedTool } from './internal/guarded-marker.js';
@@ -104,20 +105,22 @@ export function palisadeMiddleware(
   if (options.trustHumanMessages !== undefined && typeof options.trustHumanMessages !== 'boolean') {
     throw new TypeError('palisadeMiddleware(): options.trustHumanMessages must be a boolean');
   }
-  if (typeof enforcement?.recorder?.record !== 'function') {
-    throw new TypeError('palisadeMiddleware(): enforcement.recorder is required and must have record()');
-  }
+  assertEnforcement(enforcement);
   const trustHumanMessages = options.trustHumanMessages === true;
   const journal: OutcomeJournal = createCallJournal(JOURNAL_SIZE);
 
+  // Model hooks get a runtime whose context LangChain filters by the middleware's own (absent)
+  // context schema; the run's config, where LangGraph keeps the full context, is the source here.
   const screenContext = (runtime: {
-    context?: unknown;
     configurable?: Record<string, unknown> | undefined;
-  }) => ({
-    call: catalog.resolveContext({ context: runtime.context, configurable: runtime.configurable }),
-    threadId:
-      typeof runtime.configurable?.thread_id === 'string' ? runtime.configurable.thread_id : undefined,
-  });
+  }): ModelScreenContext => {
+    const config = getConfig();
+    const configurable = config.configurable ?? runtime.configurable;
+    return {
+      call: catalog.resolveContext({ context: (config as { context?: unknown }).context, configurable }),
+      threadId: typeof configurable?.thread_id === 'string' ? configurable.thread_id : undefined,
+    };
+  };
 
   const beforeModel = options.beforeModel;
   const afterModel = options.afterModel;

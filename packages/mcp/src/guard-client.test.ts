@@ -196,7 +196,7 @@ describe('guardClient()', () => {
 
     it("learns the server's annotations, and denies a tool nothing describes", async () => {
       const palisade = await createTestPalisade({ decider });
-    const { recorder } = palisade;
+      const { recorder } = palisade;
       const { client, received } = await guardedClient(palisade, { tools: { mystery: 'read' } });
 
       await client.callTool({ name: 'search', arguments: {} });

@@ -30,11 +30,14 @@ export class LimitExceededError extends AccessDeniedError {
     tool?: string | undefined;
     callId?: string | undefined;
   }) {
-    super(`Limit "${options.limit}" reached: ${options.total} + ${options.amount} would pass ${options.max}`, {
-      stage: 'obligation',
-      tool: options.tool,
-      callId: options.callId,
-    });
+    super(
+      `Limit "${options.limit}" reached: ${options.total} + ${options.amount} would pass ${options.max}`,
+      {
+        stage: 'obligation',
+        tool: options.tool,
+        callId: options.callId,
+      },
+    );
     this.limit = options.limit;
     this.key = options.key;
     this.max = options.max;

@@ -15,7 +15,8 @@ export function createMemoryCounterStore(): CounterStore {
   const counters = new Map<string, { window: number; total: number }>();
   const windowOf = (now: number, windowMs: number) => Math.floor(now / windowMs) * windowMs;
   const check = (windowMs: number, now: number) => {
-    if (!Number.isFinite(windowMs) || windowMs <= 0) throw new TypeError('windowMs must be a positive number');
+    if (!Number.isFinite(windowMs) || windowMs <= 0)
+      throw new TypeError('windowMs must be a positive number');
     if (!Number.isFinite(now)) throw new TypeError('now must be a finite number');
   };
   return {

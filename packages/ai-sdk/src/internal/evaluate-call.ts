@@ -60,11 +60,16 @@ export async function evaluateCall(
       });
     }
     const time = (enforcement.now ?? Date.now)();
-    const principal = await enforcement.verifier.verify(context.credential, { audience: context.audience, now: time });
+    const principal = await enforcement.verifier.verify(context.credential, {
+      audience: context.audience,
+      now: time,
+    });
 
     stage = 'context';
     const storedLabels =
-      context.sessionId !== undefined && enforcement.sessions ? await enforcement.sessions.labels(context.sessionId) : [];
+      context.sessionId !== undefined && enforcement.sessions
+        ? await enforcement.sessions.labels(context.sessionId)
+        : [];
     let request: ActionRequest = {
       kind: 'tool',
       name: call.name,

@@ -9,7 +9,9 @@ import { asSchema, type FlexibleSchema } from 'ai';
  * A `jsonSchema()` without a `validate` function carries no validator; the AI SDK then passes the
  * parsed JSON through, and so does this schema.
  */
-export function toStandardSchema(schema: FlexibleSchema<unknown> | undefined): StandardSchemaV1<unknown, unknown> {
+export function toStandardSchema(
+  schema: FlexibleSchema<unknown> | undefined,
+): StandardSchemaV1<unknown, unknown> {
   const resolved = asSchema(schema);
   return {
     '~standard': {
@@ -23,4 +25,21 @@ export function toStandardSchema(schema: FlexibleSchema<unknown> | undefined): S
       },
     },
   };
+}
+
+/**
+ * The tool context as the tool's `execute` receives it: validated (and possibly transformed) by the
+ * tool's `contextSchema` when it has one, as the AI SDK does before executing, so that the approval
+ * check reads the same context the execution will.
+ */
+export async function validatedToolContext(
+  contextSchema: FlexibleSchema<unknown> | undefined,
+  context: unknown,
+): Promise<unknown> {
+  if (contextSchema === undefined) return context;
+  const schema = asSchema(contextSchema);
+  if (typeof schema.validate !== 'function') return context;
+  const result = await schema.validate(context);
+  if (!result.success) throw new TypeError(`The tool context does not match the tool's contextSchema (${result.error.message})`);
+  return result.value;
 }

@@ -31,7 +31,11 @@ export function humanApprovalRequestFor(
   for (const message of messages ?? []) {
     if (message.role !== 'assistant' || typeof message.content === 'string') continue;
     for (const part of message.content) {
-      if (part.type === 'tool-approval-request' && part.toolCallId === toolCallId && part.isAutomatic !== true) {
+      if (
+        part.type === 'tool-approval-request' &&
+        part.toolCallId === toolCallId &&
+        part.isAutomatic !== true
+      ) {
         found = part;
       }
     }

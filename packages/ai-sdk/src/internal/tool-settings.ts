@@ -18,27 +18,37 @@ export interface ToolSettings {
 
 /** Validates the shared options; `where` names the caller in error messages. */
 export function toolSettings(options: PalisadeToolOptions, where: string): ToolSettings {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${where}: options must be an object`);
   const { effects, targets, context, userMessages = 'history' } = options;
   if (typeof effects !== 'function' && (typeof effects !== 'object' || effects === null)) {
-    throw new TypeError(`${where}: options.effects must map every tool name to an effect (${EFFECTS.join(', ')})`);
+    throw new TypeError(
+      `${where}: options.effects must map every tool name to an effect (${EFFECTS.join(', ')})`,
+    );
   }
   if (typeof effects === 'object') {
     for (const [name, effect] of Object.entries(effects)) {
       if (!EFFECTS.includes(effect)) {
-        throw new TypeError(`${where}: options.effects.${name} must be one of ${EFFECTS.join(', ')}, got ${String(effect)}`);
+        throw new TypeError(
+          `${where}: options.effects.${name} must be one of ${EFFECTS.join(', ')}, got ${String(effect)}`,
+        );
       }
     }
   }
   if (targets !== undefined) {
-    if (typeof targets !== 'object' || targets === null) throw new TypeError(`${where}: options.targets must be an object`);
+    if (typeof targets !== 'object' || targets === null)
+      throw new TypeError(`${where}: options.targets must be an object`);
     for (const [name, target] of Object.entries(targets)) {
       if (typeof target !== 'string' || target === '') {
         throw new TypeError(`${where}: options.targets.${name} must be a non-empty string`);
       }
     }
   }
-  if (context !== undefined && typeof context !== 'function' && (typeof context !== 'object' || context === null)) {
+  if (
+    context !== undefined &&
+    typeof context !== 'function' &&
+    (typeof context !== 'object' || context === null)
+  ) {
     throw new TypeError(`${where}: options.context must be a call context or a function returning one`);
   }
   if (userMessages !== 'history' && userMessages !== 'context') {
@@ -70,7 +80,10 @@ export function toolSettings(options: PalisadeToolOptions, where: string): ToolS
   };
 }
 
-async function resolveSource(source: CallContextSource | undefined, call: ToolCallInfo): Promise<CallContext | undefined> {
+async function resolveSource(
+  source: CallContextSource | undefined,
+  call: ToolCallInfo,
+): Promise<CallContext | undefined> {
   if (source === undefined) return undefined;
   const resolved = typeof source === 'function' ? await source(call) : source;
   if (resolved !== undefined && (typeof resolved !== 'object' || resolved === null)) {

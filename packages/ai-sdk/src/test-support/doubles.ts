@@ -40,7 +40,7 @@ export interface TestRule {
   readonly when: (request: ActionRequest) => boolean;
   readonly effect: DecisionEffect;
   readonly reason: string;
-  readonly obligations?: readonly Obligation[];
+  readonly obligations?: readonly Obligation[] | undefined;
 }
 
 /**
@@ -55,7 +55,13 @@ export function ruleDecider(rules: readonly TestRule[]): Decider & { readonly re
       requests.push(request);
       const rule = rules.find((candidate) => candidate.when(request));
       if (!rule) {
-        return { effect: 'deny', reason: 'no rule allows this', ruleIds: [], policyVersion: 'test', obligations: [] };
+        return {
+          effect: 'deny',
+          reason: 'no rule allows this',
+          ruleIds: [],
+          policyVersion: 'test',
+          obligations: [],
+        };
       }
       return {
         effect: rule.effect,

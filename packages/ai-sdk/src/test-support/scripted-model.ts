@@ -2,7 +2,13 @@ import { MockLanguageModelV4 } from 'ai/test';
 
 /** One model turn: tool calls to make, or a final text. */
 export type ScriptedTurn =
-  | { readonly toolCalls: ReadonlyArray<{ readonly id: string; readonly name: string; readonly input: unknown }> }
+  | {
+      readonly toolCalls: ReadonlyArray<{
+        readonly id: string;
+        readonly name: string;
+        readonly input: unknown;
+      }>;
+    }
   | { readonly text: string };
 
 const USAGE = {

@@ -29,18 +29,19 @@ export function assertApproverCheck(approvers: ApproverCheck): void {
 }
 
 /**
- * Authenticates and authorises the approver of `request`. Every failure, including a check that
- * throws something unexpected, is an `ApproverRejectedError`.
+ * Authenticates an approver and, given a `request`, checks a role allowed to decide it. Every
+ * failure, including a check that throws something unexpected, is an `ApproverRejectedError`.
  */
 export async function authenticateApprover(
   approvers: ApproverCheck,
   credential: unknown,
-  request: ApprovalRequest,
+  request: ApprovalRequest | undefined,
   now: number,
 ): Promise<Approver> {
+  const approvalId = request?.id;
   if (typeof credential !== 'string' || credential === '') {
     throw new ApproverRejectedError('No approver credential was presented', {
-      approvalId: request.id,
+      approvalId,
       rejection: 'credential',
     });
   }
@@ -59,7 +60,7 @@ export async function authenticateApprover(
   } catch (error) {
     throw new ApproverRejectedError(
       `The approver credential was refused: ${error instanceof Error ? error.message : String(error)}`,
-      { approvalId: request.id, rejection: 'credential', cause: error },
+      { approvalId, rejection: 'credential', cause: error },
     );
   }
   if (
@@ -71,16 +72,16 @@ export async function authenticateApprover(
       (!Array.isArray(approver.chain) || !approver.chain.every((entry) => typeof entry === 'string')))
   ) {
     throw new ApproverRejectedError('The approver check returned a value that is not an Approver', {
-      approvalId: request.id,
+      approvalId,
       rejection: 'credential',
     });
   }
-  if (typeof approvers !== 'function') {
+  if (request !== undefined && typeof approvers !== 'function') {
     const allowed = typeof approvers.roles === 'function' ? approvers.roles(request) : approvers.roles;
     if (!Array.isArray(allowed) || !approver.roles.some((role) => allowed.includes(role))) {
       throw new ApproverRejectedError(
         `Approver "${approver.id}" has none of the roles allowed to decide "${request.tool}"`,
-        { approvalId: request.id, rejection: 'role' },
+        { approvalId, rejection: 'role' },
       );
     }
   }

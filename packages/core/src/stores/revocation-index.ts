@@ -22,8 +22,6 @@ export interface RevocationIndex {
    * returns how many were dropped.
    */
   prune(nowMs: number, graceSeconds: number): number;
-  /** Drops everything (before a full reload). */
-  clear(): void;
   readonly size: number;
 }
 
@@ -131,7 +129,6 @@ export function createRevocationIndex(): RevocationIndex {
       }
       return dropped;
     },
-    clear: () => entries.clear(),
     get size() {
       return entries.size;
     },

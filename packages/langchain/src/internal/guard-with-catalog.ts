@@ -59,22 +59,22 @@ export function guardWithCatalog(
       args: stringTool && (typeof args === 'string' || args === undefined) ? { input: args } : args,
       toolCallId: toolCall?.id,
       graphTask: graphTaskOf(configurable),
-      context: () =>
-        catalog.resolveContext({
+      context: () => {
+        const context = catalog.resolveContext({
           context: config.context,
           configurable,
           toolCall: toolCall && { id: toolCall.id, name: toolCall.name, args: toolCall.args },
-        }),
+        });
+        return { ...context, signal: context.signal ?? config.signal };
+      },
       // The wrapped tool gets the arguments exactly as sent and parses them itself.
       execute: async () => tool.invoke(toolCall ? { ...toolCall, args } : args, forward),
       interrupt: graphInterruptOf(config),
       journal,
     });
     if (outcome.status === 'done') return outcome.value;
-    if (outcome.status === 'denied') {
-      if (toolCall) return deniedToolMessage(outcome.error, toolCall);
-      throw outcome.error;
-    }
+    // Agents invoke tools with a tool call: a refusal is an answer the model reads. Direct callers get the error.
+    if (outcome.status === 'denied' && toolCall) return deniedToolMessage(outcome.error, toolCall);
     throw outcome.error;
   }
 

@@ -1,8 +1,8 @@
 import {
+  type ApprovalService,
   createApprovalGate,
   createApprovalService,
   createMemoryApprovalStore,
-  type ApprovalService,
 } from '@palisade/approval';
 import {
   type ActionRequest,

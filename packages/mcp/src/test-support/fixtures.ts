@@ -14,7 +14,12 @@ import {
   type Enforcement,
   type MemoryRecorder,
 } from '@palisade/core';
-import { createAgentIssuer, createAgentRegistry, createAgentVerifier, generateSigningKey } from '@palisade/identity';
+import {
+  createAgentIssuer,
+  createAgentRegistry,
+  createAgentVerifier,
+  generateSigningKey,
+} from '@palisade/identity';
 import { createPolicyEngine, definePolicy } from '@palisade/policy';
 import { withAuthInfo } from '../with-auth-info.js';
 
@@ -95,7 +100,12 @@ export interface TestPalisade {
  */
 export async function createTestPalisade(overrides: Partial<Enforcement> = {}): Promise<TestPalisade> {
   const registry = createAgentRegistry({ trustDomain: 'acme.test' });
-  registry.register({ name: 'support-bot', owner: 'support', purpose: 'Answers tickets', tools: ['tickets'] });
+  registry.register({
+    name: 'support-bot',
+    owner: 'support',
+    purpose: 'Answers tickets',
+    tools: ['tickets'],
+  });
   registry.register({ name: 'console', owner: 'support', purpose: 'Approval console', tools: ['approvals'] });
   const issuer = createAgentIssuer({
     issuer: ISSUER,

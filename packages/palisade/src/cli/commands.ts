@@ -8,4 +8,12 @@ export interface CommandGroup {
 
 /** The CLI's command groups, by first word. */
 export const COMMANDS: Readonly<Record<string, CommandGroup>> = {
+  policy: {
+    summary: 'validate, test, explain and replay policies',
+    load: () => import('./commands/policy.js'),
+  },
+  approvals: {
+    summary: 'list, show, approve and deny approval requests in any store',
+    load: () => import('./commands/approvals.js'),
+  },
 };

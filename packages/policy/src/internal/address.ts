@@ -16,7 +16,8 @@ export function parseAddress(text: string): AddressBytes | undefined {
   if (!isIPv6(bare)) return undefined;
   const bytes = parseIpv6(bare.split('%')[0] as string);
   if (!bytes) return undefined;
-  const mapped = bytes.subarray(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  const mapped =
+    bytes.subarray(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
   return mapped ? bytes.slice(12) : bytes;
 }
 
@@ -32,7 +33,8 @@ function parseIpv6(text: string): AddressBytes | undefined {
   }
   const halves = head.split('::');
   if (halves.length > 2) return undefined;
-  const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16)));
+  const parse = (part: string) =>
+    part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16));
   const left = parse(halves[0] as string);
   const right = halves.length === 2 ? parse(halves[1] as string) : [];
   const missing = 8 - left.length - right.length;

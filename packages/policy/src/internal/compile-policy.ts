@@ -11,8 +11,8 @@ import type {
   ToolEntry,
 } from '../policy-document.js';
 import type { PolicyPredicate, ResourceFacts } from '../policy-facts.js';
-import { type CompiledCondition, type ConditionEnvironment, compileCondition } from './condition.js';
 import { type CidrRange, parseCidr } from './address.js';
+import { type CompiledCondition, type ConditionEnvironment, compileCondition } from './condition.js';
 import { durationMs } from './duration.js';
 import { compileGlob, hasWildcard, unescapeGlob } from './glob.js';
 import { compileNames, compileUserSide, type NameMatcher } from './matchers.js';
@@ -211,7 +211,10 @@ function compileEgressRule(rule: EgressRule, environment: ConditionEnvironment):
   };
 }
 
-function selectTools(rule: { readonly tools?: readonly string[] | undefined }, toolNames: readonly string[]): readonly string[] {
+function selectTools(
+  rule: { readonly tools?: readonly string[] | undefined },
+  toolNames: readonly string[],
+): readonly string[] {
   if (!rule.tools) return toolNames;
   const selected = new Set<string>();
   for (const pattern of rule.tools) {

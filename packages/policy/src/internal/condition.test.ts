@@ -25,7 +25,14 @@ const holds = (condition: Condition, facts: PolicyFacts) => {
 
 describe('compileCondition', () => {
   const facts = factsFor(
-    { amount: 150, currency: 'EUR', tenant: 't1', to: 'bob@acme.example', tags: ['vip', 'eu'], items: [{ sku: 'A-1' }] },
+    {
+      amount: 150,
+      currency: 'EUR',
+      tenant: 't1',
+      to: 'bob@acme.example',
+      tags: ['vip', 'eu'],
+      items: [{ sku: 'A-1' }],
+    },
     { labels: ['tainted'], risk: 0.4 },
   );
 
@@ -64,7 +71,19 @@ describe('compileCondition', () => {
 
   it('fails every test on a missing value except exists: false', () => {
     const empty = factsFor({});
-    for (const operator of ['eq', 'ne', 'in', 'notIn', 'gt', 'gte', 'lt', 'lte', 'startsWith', 'endsWith', 'contains']) {
+    for (const operator of [
+      'eq',
+      'ne',
+      'in',
+      'notIn',
+      'gt',
+      'gte',
+      'lt',
+      'lte',
+      'startsWith',
+      'endsWith',
+      'contains',
+    ]) {
       const operand = operator === 'in' || operator === 'notIn' ? ['x'] : 'x';
       expect(holds({ 'input.missing': { [operator]: operand } }, empty)).toBe(false);
     }
@@ -78,21 +97,36 @@ describe('compileCondition', () => {
   });
 
   it('does not follow inherited properties', () => {
-    expect(() => compileCondition({ 'input.constructor': { exists: true } }, environment)).toThrow(/reserved/);
+    expect(() => compileCondition({ 'input.constructor': { exists: true } }, environment)).toThrow(
+      /reserved/,
+    );
     expect(holds({ 'input.toString': { exists: true } }, factsFor({}))).toBe(false);
   });
 
   it('explains the failing test with the value it saw', () => {
     const compiled = compileCondition({ 'input.amount': { gt: 100 }, 'input.currency': 'USD' }, environment);
-    expect(compiled.explain(facts)).toEqual({ result: false, detail: 'input.currency eq "USD" is false (value "EUR")' });
-    const reference = compileCondition({ 'input.tenant': { ne: { ref: 'principal.user.tenant' } } }, environment);
-    expect(reference.explain(facts).detail).toBe('input.tenant ne principal.user.tenant ("t1") is false (value "t1")');
+    expect(compiled.explain(facts)).toEqual({
+      result: false,
+      detail: 'input.currency eq "USD" is false (value "EUR")',
+    });
+    const reference = compileCondition(
+      { 'input.tenant': { ne: { ref: 'principal.user.tenant' } } },
+      environment,
+    );
+    expect(reference.explain(facts).detail).toBe(
+      'input.tenant ne principal.user.tenant ("t1") is false (value "t1")',
+    );
   });
 
   it('runs named predicates with the typed facts', () => {
     const compiled = compileCondition(
       { predicate: 'eur-only' },
-      { predicates: new Map([['eur-only', (f: PolicyFacts) => (f.input as { currency: string }).currency === 'EUR']]), sources: {} },
+      {
+        predicates: new Map([
+          ['eur-only', (f: PolicyFacts) => (f.input as { currency: string }).currency === 'EUR'],
+        ]),
+        sources: {},
+      },
     );
     expect(compiled.test(facts)).toBe(true);
     expect(compiled.explain(facts).detail).toBe('predicate eur-only is true');

@@ -32,7 +32,11 @@ function readInput(input: unknown): EgressInput | undefined {
  * Decides an outbound HTTP request: deny rules override allow rules, nothing allowed is denied, and a
  * loopback, private or link-local address passes only an allow rule that lists its range.
  */
-export function evaluateEgress(policy: CompiledPolicy, request: ActionRequest, trace: EvaluationTrace | undefined): Decision {
+export function evaluateEgress(
+  policy: CompiledPolicy,
+  request: ActionRequest,
+  trace: EvaluationTrace | undefined,
+): Decision {
   const deny = (reason: string, ruleIds: readonly string[] = []): Decision => {
     trace?.checks.push(reason);
     return { effect: 'deny', reason, ruleIds, policyVersion: policy.version, obligations: NO_OBLIGATIONS };
@@ -84,9 +88,13 @@ export function evaluateEgress(policy: CompiledPolicy, request: ActionRequest, t
   }
   if (allows.length === 0) {
     if (blockedBySpecial !== undefined) {
-      return deny(`egress to ${input.address} (${special}) needs an allow rule listing its range under addresses`);
+      return deny(
+        `egress to ${input.address} (${special}) needs an allow rule listing its range under addresses`,
+      );
     }
-    return deny(`no egress rule allows ${input.method} ${input.scheme}://${host}:${input.port}${input.path} (default deny)`);
+    return deny(
+      `no egress rule allows ${input.method} ${input.scheme}://${host}:${input.port}${input.path} (default deny)`,
+    );
   }
   return {
     effect: 'allow',
@@ -104,13 +112,15 @@ function mismatch(
   address: Uint8Array,
   facts: PolicyFacts,
 ): string | undefined {
-  if (rule.agents && !rule.agents(facts.principal.agent.id)) return `agent ${facts.principal.agent.id} is not listed`;
+  if (rule.agents && !rule.agents(facts.principal.agent.id))
+    return `agent ${facts.principal.agent.id} is not listed`;
   if (rule.user && !rule.user(facts.principal)) return 'the user is not listed';
   if (rule.schemes && !rule.schemes.has(input.scheme)) return `scheme ${input.scheme} is not listed`;
   if (rule.hosts && !rule.hosts(host)) return `host ${host} is not listed`;
   if (rule.ports && !rule.ports.has(input.port)) return `port ${input.port} is not listed`;
   if (rule.methods && !rule.methods.has(input.method)) return `method ${input.method} is not listed`;
-  if (rule.paths && !rule.paths.some((prefix) => input.path.startsWith(prefix))) return `path ${input.path} is not under a listed prefix`;
+  if (rule.paths && !rule.paths.some((prefix) => input.path.startsWith(prefix)))
+    return `path ${input.path} is not under a listed prefix`;
   if (rule.addresses && !rule.addresses.some((range) => inRangeOf(address, range))) {
     return `address ${input.address} is not in a listed range`;
   }

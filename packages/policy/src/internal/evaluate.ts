@@ -1,8 +1,8 @@
 import { type ActionRequest, type Decision, isPersistentEffect, type Obligation } from '@palisade/core';
 import type { RuleTrace } from '../policy-explanation.js';
 import type { PolicyFacts, ResourceFacts } from '../policy-facts.js';
-import { evaluateEgress } from './evaluate-egress.js';
 import type { CompiledLimit, CompiledPolicy, CompiledRule, CompiledTool } from './compile-policy.js';
+import { evaluateEgress } from './evaluate-egress.js';
 
 /** A check that failed before any rule was looked at (unknown tool, effect mismatch). */
 export interface EvaluationTrace {
@@ -187,7 +187,11 @@ export function evaluate(
 }
 
 /** The `consume-limit` obligations of the limits that apply, or the reason the request cannot be counted. */
-function limitObligations(tool: CompiledTool, facts: PolicyFacts, trace: EvaluationTrace | undefined): Obligation[] | string {
+function limitObligations(
+  tool: CompiledTool,
+  facts: PolicyFacts,
+  trace: EvaluationTrace | undefined,
+): Obligation[] | string {
   const obligations: Obligation[] = [];
   for (const limit of tool.limits) {
     if (limit.agents && !limit.agents(facts.principal.agent.id)) continue;
@@ -202,8 +206,17 @@ function limitObligations(tool: CompiledTool, facts: PolicyFacts, trace: Evaluat
       amount = value;
     }
     const key = limitKey(limit, tool.name, facts);
-    trace?.checks.push(`limit "${limit.id}" applies: counts ${amount} against ${limit.max} per ${limit.windowMs} ms (${key})`);
-    obligations.push({ type: 'consume-limit', limit: limit.id, key, amount, max: limit.max, windowMs: limit.windowMs });
+    trace?.checks.push(
+      `limit "${limit.id}" applies: counts ${amount} against ${limit.max} per ${limit.windowMs} ms (${key})`,
+    );
+    obligations.push({
+      type: 'consume-limit',
+      limit: limit.id,
+      key,
+      amount,
+      max: limit.max,
+      windowMs: limit.windowMs,
+    });
   }
   return obligations;
 }
@@ -225,7 +238,9 @@ function limitKey(limit: CompiledLimit, tool: string, facts: PolicyFacts): strin
 }
 
 function traceHead(rule: CompiledRule): Pick<RuleTrace, 'id' | 'effect' | 'grant'> {
-  return rule.grant === undefined ? { id: rule.id, effect: rule.effect } : { id: rule.id, effect: rule.effect, grant: rule.grant };
+  return rule.grant === undefined
+    ? { id: rule.id, effect: rule.effect }
+    : { id: rule.id, effect: rule.effect, grant: rule.grant };
 }
 
 function ruleId(rule: CompiledRule): string {

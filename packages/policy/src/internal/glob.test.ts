@@ -36,13 +36,17 @@ describe('compileGlob', () => {
       new RegExp(
         `^${pattern
           .split('')
-          .map((char) => (char === '*' ? '[^/]*' : char === '?' ? '[^/]' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+          .map((char) =>
+            char === '*' ? '[^/]*' : char === '?' ? '[^/]' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+          )
           .join('')}$`,
       );
     const alphabet = fc.constantFrom('a', 'b', '/', '.');
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom('a', 'b', '/', '.', '*', '?'), { maxLength: 8 }).map((chars) => chars.join('').replace(/\*\*+/g, '*')),
+        fc
+          .array(fc.constantFrom('a', 'b', '/', '.', '*', '?'), { maxLength: 8 })
+          .map((chars) => chars.join('').replace(/\*\*+/g, '*')),
         fc.array(alphabet, { maxLength: 10 }).map((chars) => chars.join('')),
         (pattern, value) => compileGlob(pattern)(value) === toRegExp(pattern).test(value),
       ),

@@ -18,7 +18,11 @@ interface GrantRecord {
 /** The grants of one engine, with the lookup decisions use. */
 export interface GrantRegistry extends TaskGrants {
   /** The rules of the grants in force for this tool, agent and task, compiled for `policy`. */
-  rulesFor(policy: CompiledPolicy, tool: string, task: string | undefined): readonly CompiledRule[] | undefined;
+  rulesFor(
+    policy: CompiledPolicy,
+    tool: string,
+    task: string | undefined,
+  ): readonly CompiledRule[] | undefined;
 }
 
 /** Creates the grant registry of an engine. */
@@ -120,8 +124,14 @@ function compileGrantRule(record: GrantRecord, policy: CompiledPolicy): Compiled
   return rule;
 }
 
-function validateGrant(input: TaskGrantInput, policy: CompiledPolicy, now: number, maxTtlMs: number): TaskGrant {
-  if (typeof input !== 'object' || input === null) throw new TypeError('grants.issue(): expected a grant object');
+function validateGrant(
+  input: TaskGrantInput,
+  policy: CompiledPolicy,
+  now: number,
+  maxTtlMs: number,
+): TaskGrant {
+  if (typeof input !== 'object' || input === null)
+    throw new TypeError('grants.issue(): expected a grant object');
   if (typeof input.agent !== 'string' || input.agent === '' || input.agent.length > 512) {
     throw new TypeError('grants.issue(): agent must be an agent id or glob');
   }
@@ -146,18 +156,24 @@ function validateGrant(input: TaskGrantInput, policy: CompiledPolicy, now: numbe
   if (input.when !== undefined) {
     const issues = conditionIssues(input.when, new Set(Object.keys(policy.document.sources ?? {})));
     if (issues.length > 0) {
-      throw new TypeError(`grants.issue(): invalid when: ${issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      throw new TypeError(
+        `grants.issue(): invalid when: ${issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      );
     }
   }
   if ((input.ttlMs === undefined) === (input.expiresAt === undefined)) {
     throw new TypeError('grants.issue(): give exactly one of ttlMs and expiresAt');
   }
   const expiresAt = input.expiresAt ?? now + (input.ttlMs as number);
-  if (!Number.isFinite(expiresAt) || expiresAt <= now) throw new TypeError('grants.issue(): the grant would already be expired');
+  if (!Number.isFinite(expiresAt) || expiresAt <= now)
+    throw new TypeError('grants.issue(): the grant would already be expired');
   if (expiresAt - now > maxTtlMs) {
-    throw new TypeError(`grants.issue(): lifetime ${expiresAt - now} ms exceeds the maximum of ${maxTtlMs} ms`);
+    throw new TypeError(
+      `grants.issue(): lifetime ${expiresAt - now} ms exceeds the maximum of ${maxTtlMs} ms`,
+    );
   }
-  if (input.reason !== undefined && typeof input.reason !== 'string') throw new TypeError('grants.issue(): reason must be a string');
+  if (input.reason !== undefined && typeof input.reason !== 'string')
+    throw new TypeError('grants.issue(): reason must be a string');
   const grant: TaskGrant = {
     id: randomUUID(),
     agent: input.agent,

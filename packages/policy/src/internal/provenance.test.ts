@@ -27,9 +27,16 @@ describe('compileProvenance', () => {
 
   it('accepts trusted sources, static and per call, but not untrusted ones', () => {
     expect(user('billing@acme.example', context([]))).toBe(true);
-    expect(compileProvenance(['user'], { crm: { trusted: true } })('x@y.example', context([], { crm: ['X@y.example'] }))).toBe(true);
+    expect(
+      compileProvenance(['user'], { crm: { trusted: true } })(
+        'x@y.example',
+        context([], { crm: ['X@y.example'] }),
+      ),
+    ).toBe(true);
     expect(user('evil@web.example', context([], { web: ['evil@web.example'] }))).toBe(false);
-    expect(compileProvenance(['web'], sources)('evil@web.example', context([], { web: ['evil@web.example'] }))).toBe(true);
+    expect(
+      compileProvenance(['web'], sources)('evil@web.example', context([], { web: ['evil@web.example'] })),
+    ).toBe(true);
   });
 
   it('needs every item of an array and never accepts empty or non-text values', () => {

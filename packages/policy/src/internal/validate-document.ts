@@ -1,8 +1,8 @@
 import { ACTION_KINDS, EFFECTS } from '@palisade/core';
 import { z } from 'zod';
 import type { PolicyDocument } from '../policy-document.js';
-import { compileGlob, hasWildcard, unescapeGlob } from './glob.js';
 import { parseCidr } from './address.js';
+import { compileGlob, hasWildcard, unescapeGlob } from './glob.js';
 import { parsePath } from './path.js';
 
 /** A problem found while validating, located by its path in the document. */
@@ -41,7 +41,11 @@ const toolEntrySchema = z.strictObject({
 });
 
 const duration = z.union([
-  z.number().int().positive().max(366 * 86_400_000),
+  z
+    .number()
+    .int()
+    .positive()
+    .max(366 * 86_400_000),
   z.string().regex(/^\d{1,9}(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 10m, 1h or 1d'),
 ]);
 
@@ -193,7 +197,11 @@ function checkConsistency(document: PolicyDocument): RawIssue[] {
   const sources = new Set(Object.keys(document.sources ?? {}));
   for (const [toolName, entry] of Object.entries(document.tools)) {
     if (entry.kind === 'egress') {
-      issues.push({ path: ['tools', toolName, 'kind'], message: 'egress is decided by the egress rules, not the tool catalog; expected tool, retrieval or memory' });
+      issues.push({
+        path: ['tools', toolName, 'kind'],
+        message:
+          'egress is decided by the egress rules, not the tool catalog; expected tool, retrieval or memory',
+      });
     }
   }
   const seen = new Map<string, number>();
@@ -229,13 +237,20 @@ function checkConsistency(document: PolicyDocument): RawIssue[] {
   document.limits?.forEach((limit, index) => {
     const at = ['limits', index] as const;
     const first = limitIds.get(limit.id);
-    if (first !== undefined) issues.push({ path: [...at, 'id'], message: `duplicate limit id "${limit.id}" (first at limits[${first}])` });
+    if (first !== undefined)
+      issues.push({
+        path: [...at, 'id'],
+        message: `duplicate limit id "${limit.id}" (first at limits[${first}])`,
+      });
     else limitIds.set(limit.id, index);
     checkToolPatterns(limit.tools, [...at, 'tools'], document, issues);
     if (limit.sum !== undefined) {
       const parsed = parsePath(limit.sum);
       if (!parsed.ok || parsed.segments[0] !== 'input') {
-        issues.push({ path: [...at, 'sum'], message: 'expected a path into the input, such as input.amount' });
+        issues.push({
+          path: [...at, 'sum'],
+          message: 'expected a path into the input, such as input.amount',
+        });
       }
     }
     if (limit.when !== undefined) validateCondition(limit.when, [...at, 'when'], issues, sources, 0);
@@ -248,7 +263,10 @@ function checkConsistency(document: PolicyDocument): RawIssue[] {
     else egressIds.set(rule.id, index);
     rule.addresses?.forEach((range, rangeIndex) => {
       if (parseCidr(range) === undefined) {
-        issues.push({ path: [...at, 'addresses', rangeIndex], message: 'expected an IPv4 or IPv6 CIDR range (10.0.0.0/8, ::1/128)' });
+        issues.push({
+          path: [...at, 'addresses', rangeIndex],
+          message: 'expected an IPv4 or IPv6 CIDR range (10.0.0.0/8, ::1/128)',
+        });
       }
     });
     if (rule.when !== undefined) validateCondition(rule.when, [...at, 'when'], issues, sources, 0);
@@ -267,7 +285,10 @@ function checkToolPatterns(
     if (hasWildcard(tool)) {
       const match = compileGlob(tool);
       if (!toolNames.some((toolName) => match(toolName))) {
-        issues.push({ path: [...path, toolIndex], message: `pattern "${tool}" matches no tool in the catalog` });
+        issues.push({
+          path: [...path, toolIndex],
+          message: `pattern "${tool}" matches no tool in the catalog`,
+        });
       }
     } else if (!Object.hasOwn(document.tools, unescapeGlob(tool))) {
       issues.push({

@@ -1,0 +1,10 @@
+import { createOtelRecorder } from '@palisade/audit';
+import { createMemoryRecorder, guard } from '@palisade/core';
+import { anyInput, decider, verifier } from '../test/audit-fixtures.ts';
+const CALLS = Number(process.argv[2]);
+const which = process.argv[3];
+const recorder = which === 'memory' ? createMemoryRecorder() : which === 'bare' ? { record: (_c: unknown, run: (s: unknown) => Promise<unknown>) => run({ decided() {}, async intent() {}, result() {} }) } as never : createOtelRecorder();
+const update = guard({ name: 'u', description: 'u', inputSchema: anyInput, effect: 'write', async execute(input) { return input.n; } }, { verifier, decider: decider(), recorder });
+const t0 = performance.now();
+await Promise.all(Array.from({ length: CALLS }, (_, n) => update.call({ n }, { credential: 'token', callId: `call-${n}` })));
+console.log(which, CALLS, Math.round(performance.now() - t0), 'ms');

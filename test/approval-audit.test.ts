@@ -4,11 +4,22 @@
  * and a tampered resume leaves an error span.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createApprovalGate, createApprovalService, createMemoryApprovalStore, observeApprovals } from '@palisade/approval';
-import { createOtelRecorder, recordApprovalSpan } from '@palisade/audit';
-import { ApprovalRequiredError, CredentialError, guard, type Principal, type StandardSchemaV1 } from '@palisade/core';
 import { type Context, type ContextManager, context, ROOT_CONTEXT, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  createApprovalGate,
+  createApprovalService,
+  createMemoryApprovalStore,
+  observeApprovals,
+} from '@palisade/approval';
+import { createOtelRecorder, recordApprovalSpan } from '@palisade/audit';
+import {
+  ApprovalRequiredError,
+  CredentialError,
+  guard,
+  type Principal,
+  type StandardSchemaV1,
+} from '@palisade/core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const storage = new AsyncLocalStorage<Context>();
@@ -33,7 +44,11 @@ const principal: Principal = {
 };
 
 const anyObject: StandardSchemaV1<unknown, Record<string, unknown>> = {
-  '~standard': { version: 1, vendor: 'test', validate: (value) => ({ value: value as Record<string, unknown> }) },
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate: (value) => ({ value: value as Record<string, unknown> }),
+  },
 };
 
 describe('approval spans', () => {
@@ -65,30 +80,46 @@ describe('approval spans', () => {
           },
         },
         decider: {
-          decide: () => ({ effect: 'approve', reason: 'refunds need a human', ruleIds: ['r-refund'], policyVersion: 'v1', obligations: [] }),
+          decide: () => ({
+            effect: 'approve',
+            reason: 'refunds need a human',
+            ruleIds: ['r-refund'],
+            policyVersion: 'v1',
+            obligations: [],
+          }),
         },
         recorder: createOtelRecorder({ tracer }),
         approvals: createApprovalGate({ service, mode: 'interrupt' }),
       },
     );
 
-    const paused = await refund.call({ order: 'A-1' }, { credential: 'agent-token', callId: 'call-1' }).catch((error: unknown) => error);
+    const paused = await refund
+      .call({ order: 'A-1' }, { credential: 'agent-token', callId: 'call-1' })
+      .catch((error: unknown) => error);
     expect(ApprovalRequiredError.isInstance(paused)).toBe(true);
     const { approvalId } = paused as ApprovalRequiredError;
     await service.decide({ approvalId, approve: true, approverCredential: 'bob-token' });
-    await expect(refund.call({ order: 'A-2' }, { credential: 'agent-token', callId: 'call-2', approvalId })).rejects.toThrow(
-      /covers a different action/,
-    );
-    await expect(refund.call({ order: 'A-1' }, { credential: 'agent-token', callId: 'call-3', approvalId })).resolves.toBe('refunded');
+    await expect(
+      refund.call({ order: 'A-2' }, { credential: 'agent-token', callId: 'call-2', approvalId }),
+    ).rejects.toThrow(/covers a different action/);
+    await expect(
+      refund.call({ order: 'A-1' }, { credential: 'agent-token', callId: 'call-3', approvalId }),
+    ).resolves.toBe('refunded');
 
     const spans = exporter.getFinishedSpans();
     const toolSpan = (callId: string) =>
-      spans.find((span) => span.name === 'execute_tool issue_refund' && span.attributes['gen_ai.tool.call.id'] === callId)!;
+      spans.find(
+        (span) =>
+          span.name === 'execute_tool issue_refund' && span.attributes['gen_ai.tool.call.id'] === callId,
+      )!;
     const byName = (name: string) => spans.filter((span) => span.name === name);
 
     const [requested] = byName('palisade.approval.request');
     expect(requested?.parentSpanContext?.spanId).toBe(toolSpan('call-1').spanContext().spanId);
-    expect(requested?.attributes).toMatchObject({ 'palisade.approval.id': approvalId, 'palisade.approval.status': 'pending' });
+    expect(requested?.attributes).toMatchObject({
+      'palisade.approval.id': approvalId,
+      'palisade.approval.status': 'pending',
+    });
 
     const [decided] = byName('palisade.approval.decision');
     expect(decided?.attributes).toMatchObject({

@@ -6,7 +6,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApprovalConsole, createApprovalGate, createApprovalService, createSqliteApprovalStore } from '@palisade/approval';
+import {
+  createApprovalConsole,
+  createApprovalGate,
+  createApprovalService,
+  createSqliteApprovalStore,
+} from '@palisade/approval';
 import {
   ApprovalDeniedError,
   CredentialError,
@@ -57,7 +62,13 @@ const verifier: CredentialVerifier = {
 const decider: Decider = {
   decide: (request) =>
     request.effect === 'read'
-      ? { effect: 'allow', reason: 'reads are fine', ruleIds: ['reads'], policyVersion: 'v1', obligations: [] }
+      ? {
+          effect: 'allow',
+          reason: 'reads are fine',
+          ruleIds: ['reads'],
+          policyVersion: 'v1',
+          obligations: [],
+        }
       : {
           effect: 'approve',
           reason: 'refunds need a payments approver',
@@ -112,7 +123,10 @@ describe.skipIf(!hasChromium)('approval console in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const running = await createApprovalConsole({ service, title: 'Acme approvals' }).listen({ host: '127.0.0.1', port: 0 });
+    const running = await createApprovalConsole({ service, title: 'Acme approvals' }).listen({
+      host: '127.0.0.1',
+      port: 0,
+    });
     consoleUrl = running.url;
     closeConsole = running.close;
     browser = await chromium.launch({
@@ -178,17 +192,23 @@ describe.skipIf(!hasChromium)('approval console in a real browser', () => {
     expect(await page.getByTestId('d-tool').textContent()).toBe('issue_refund');
     expect(await page.getByTestId('d-target').textContent()).toBe('payments');
     expect(await page.getByTestId('d-effect').textContent()).toBe('write (tool)');
-    expect(await page.getByTestId('d-side-effects').textContent()).toBe('creates or changes data on payments');
+    expect(await page.getByTestId('d-side-effects').textContent()).toBe(
+      'creates or changes data on payments',
+    );
     expect(await page.getByTestId('d-rationale').textContent()).toBe(
       'The customer was charged twice; the ledger shows two captures.',
     );
-    expect(await page.getByTestId('d-agent').textContent()).toBe('spiffe://acme.test/agent/support-bot (support-bot)');
+    expect(await page.getByTestId('d-agent').textContent()).toBe(
+      'spiffe://acme.test/agent/support-bot (support-bot)',
+    );
     expect(await page.getByTestId('d-user').textContent()).toBe('alice (roles: support; tenant acme)');
     expect(await page.locator('[data-testid="d-chain"] li').allTextContents()).toEqual([
       'alice',
       'spiffe://acme.test/agent/support-bot',
     ]);
-    expect(await page.getByTestId('d-policy').textContent()).toBe('refunds need a payments approver [rules: refund-approval]');
+    expect(await page.getByTestId('d-policy').textContent()).toBe(
+      'refunds need a payments approver [rules: refund-approval]',
+    );
     expect(await page.getByTestId('d-time').textContent()).toMatch(/^(9m \d+s|10m 0s)$/);
     const [pending] = await service.listPending();
     expect(await page.getByTestId('d-digest').textContent()).toBe(pending?.digest);
@@ -210,7 +230,9 @@ describe.skipIf(!hasChromium)('approval console in a real browser', () => {
 
     // Second call: the reviewer denies it; the call is refused and the body never runs.
     const secondInput = { order: 'B-2044', amount: 12_000, currency: 'EUR' };
-    const second = refund.call(secondInput, { credential: 'agent-token', audience: 'payments-api' }).catch((error: unknown) => error);
+    const second = refund
+      .call(secondInput, { credential: 'agent-token', audience: 'payments-api' })
+      .catch((error: unknown) => error);
     await page.getByTestId('back').click();
     await expect.poll(() => page.getByTestId('row').count(), { timeout: 10_000 }).toBe(1);
     await page.getByTestId('review').click();

@@ -8,11 +8,7 @@
  * Store URLs: sqlite:<path> | postgres://...#<table> | redis://...#<key-prefix>
  */
 import { createSecretKey } from 'node:crypto';
-import {
-  type ApprovalService,
-  createApprovalService,
-  createSqliteApprovalStore,
-} from '@palisade/approval';
+import { type ApprovalService, createApprovalService, createSqliteApprovalStore } from '@palisade/approval';
 import type { ApprovalStore } from '@palisade/core';
 import { createPostgresApprovalStore } from '@palisade/store-postgres';
 import { createRedisApprovalStore } from '@palisade/store-redis';
@@ -20,7 +16,8 @@ import { createRedisApprovalStore } from '@palisade/store-redis';
 export function openStore(url: string): ApprovalStore {
   if (url.startsWith('sqlite:')) return createSqliteApprovalStore({ path: url.slice('sqlite:'.length) });
   const [base, fragment] = url.split('#') as [string, string | undefined];
-  if (url.startsWith('postgres://')) return createPostgresApprovalStore({ connectionString: base, tableName: fragment });
+  if (url.startsWith('postgres://'))
+    return createPostgresApprovalStore({ connectionString: base, tableName: fragment });
   if (url.startsWith('redis://')) return createRedisApprovalStore({ url: base, keyPrefix: fragment });
   throw new Error(`unsupported store url ${url}`);
 }
@@ -40,7 +37,11 @@ export function openService(store: ApprovalStore, keyHex: string): ApprovalServi
 export function restartProposal(index: number) {
   return {
     tool: 'wire_transfer',
-    input: { iban: `DE89370400440532013${String(index).padStart(3, '0')}`, amount: 1000 + index, memo: 'Q3 — ünïcödé' },
+    input: {
+      iban: `DE89370400440532013${String(index).padStart(3, '0')}`,
+      amount: 1000 + index,
+      memo: 'Q3 — ünïcödé',
+    },
     effect: 'send' as const,
     target: 'bank',
     agent: { id: 'spiffe://acme.test/agent/treasury' },
@@ -51,12 +52,14 @@ export function restartProposal(index: number) {
 
 async function main(): Promise<void> {
   const [mode, url, keyHex, arg] = process.argv.slice(2);
-  if (!mode || !url || !keyHex || arg === undefined) throw new Error('usage: <mode> <store-url> <key-hex> <arg>');
+  if (!mode || !url || !keyHex || arg === undefined)
+    throw new Error('usage: <mode> <store-url> <key-hex> <arg>');
   const store = openStore(url);
   const service = openService(store, keyHex);
   if (mode === 'propose') {
     const ids: string[] = [];
-    for (let index = 0; index < Number(arg); index += 1) ids.push((await service.propose(restartProposal(index))).id);
+    for (let index = 0; index < Number(arg); index += 1)
+      ids.push((await service.propose(restartProposal(index))).id);
     await service.decide({ approvalId: ids[0]!, approve: true, approverCredential: 'approver-secret' });
     process.stdout.write(`${JSON.stringify({ ids })}\n`);
     // Stay alive holding connections and timers, as a real server would, until killed.

@@ -30,9 +30,13 @@ const stores = [
 ];
 
 function startChild(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--conditions=@palisade/source', '--import', 'tsx', '--no-warnings', CHILD, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawn(
+    process.execPath,
+    ['--conditions=@palisade/source', '--import', 'tsx', '--no-warnings', CHILD, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 /** Resolves with the first JSON line the child prints. */
@@ -72,7 +76,9 @@ afterAll(async () => {
 
 for (const target of stores) {
   describe.skipIf(!target.available)(`approvals on ${target.name} across processes`, () => {
-    it('keeps pending requests (and a decided approval) when the process is killed', { timeout: 60_000 }, async () => {
+    it('keeps pending requests (and a decided approval) when the process is killed', {
+      timeout: 60_000,
+    }, async () => {
       const child = startChild(['propose', target.url, keyHex, '5']);
       const { ids } = await firstLine(child);
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -88,7 +94,12 @@ for (const target of stores) {
           const proposal = restartProposal(offset + 1);
           expect(request).toMatchObject({ ...proposal, status: 'pending' });
           expect(request.digest).toBe(
-            actionDigest({ tool: proposal.tool, input: proposal.input, agent: proposal.agent.id, user: 'alice' }),
+            actionDigest({
+              tool: proposal.tool,
+              input: proposal.input,
+              agent: proposal.agent.id,
+              user: 'alice',
+            }),
           );
         });
 
@@ -110,7 +121,9 @@ for (const target of stores) {
       }
     });
 
-    it('lets four processes race for 100 approvals and consumes each exactly once', { timeout: 90_000 }, async () => {
+    it('lets four processes race for 100 approvals and consumes each exactly once', {
+      timeout: 90_000,
+    }, async () => {
       const store = openStore(target.url);
       const service = openService(store, keyHex);
       const entries: string[] = [];
@@ -118,7 +131,11 @@ for (const target of stores) {
         await Promise.all(
           Array.from({ length: 100 }, async (_, index) => {
             const request = await service.propose(restartProposal(1000 + index));
-            await service.decide({ approvalId: request.id, approve: true, approverCredential: 'approver-secret' });
+            await service.decide({
+              approvalId: request.id,
+              approve: true,
+              approverCredential: 'approver-secret',
+            });
             entries.push(`${request.id}:${request.digest}`);
           }),
         );
@@ -127,7 +144,9 @@ for (const target of stores) {
         await store.dispose();
       }
       const results = await Promise.all(
-        Array.from({ length: 4 }, () => firstLine(startChild(['consume', target.url, keyHex, entries.join(',')]))),
+        Array.from({ length: 4 }, () =>
+          firstLine(startChild(['consume', target.url, keyHex, entries.join(',')])),
+        ),
       );
       const won = results.flatMap((result) => result.won!);
       expect(won).toHaveLength(100);

@@ -92,7 +92,13 @@ function makeRequest(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest 
     tool: 'send_email',
     effect: 'send',
     target: 'mail',
-    input: { to: 'ceo@acme.test', subject: 'Q3 — résumé 📈', body: 'Line 1\nLine 2 "quoted" <b>', amount: 1e21, tiny: 5e-7 },
+    input: {
+      to: 'ceo@acme.test',
+      subject: 'Q3 — résumé 📈',
+      body: 'Line 1\nLine 2 "quoted" <b>',
+      amount: 1e21,
+      tiny: 5e-7,
+    },
     callId: `call-${id}`,
     audience: 'mail-api',
     agent: { id: 'spiffe://acme.test/agent/support-bot', name: 'support-bot' },
@@ -150,8 +156,19 @@ for (const fixture of fixtures) {
     });
 
     it('keeps an input of any JSON shape byte for byte, and a request without optional fields', async () => {
-      const input = { nested: { list: [1, 'two', null, false, { deep: [[]] }] }, empty: {}, '': 'empty key', zero: -0.5 };
-      const bare = makeRequest({ input, target: undefined, user: undefined, audience: undefined, policy: undefined });
+      const input = {
+        nested: { list: [1, 'two', null, false, { deep: [[]] }] },
+        empty: {},
+        '': 'empty key',
+        zero: -0.5,
+      };
+      const bare = makeRequest({
+        input,
+        target: undefined,
+        user: undefined,
+        audience: undefined,
+        policy: undefined,
+      });
       delete (bare as { target?: unknown }).target;
       delete (bare as { user?: unknown }).user;
       delete (bare as { audience?: unknown }).audience;
@@ -186,7 +203,10 @@ for (const fixture of fixtures) {
         reason: 'expired',
       });
       expect((await store.get(late.id))?.status).toBe('pending');
-      expect(await store.decide(randomUUID(), makeDecision(late), T0)).toMatchObject({ ok: false, reason: 'not-found' });
+      expect(await store.decide(randomUUID(), makeDecision(late), T0)).toMatchObject({
+        ok: false,
+        reason: 'not-found',
+      });
     });
 
     it('consumes an approved request once, for its digest, before it expires', async () => {
@@ -208,15 +228,24 @@ for (const fixture of fixtures) {
     it('reports why a consumption is refused', async () => {
       const pending = makeRequest();
       await store.insert(pending);
-      expect(await store.consume(pending.id, pending.digest, T0 + 1)).toMatchObject({ ok: false, reason: 'pending' });
+      expect(await store.consume(pending.id, pending.digest, T0 + 1)).toMatchObject({
+        ok: false,
+        reason: 'pending',
+      });
 
       const denied = makeRequest();
       await store.insert(denied);
       await store.decide(denied.id, makeDecision(denied, false), T0 + 1);
-      expect(await store.consume(denied.id, denied.digest, T0 + 2)).toMatchObject({ ok: false, reason: 'denied' });
+      expect(await store.consume(denied.id, denied.digest, T0 + 2)).toMatchObject({
+        ok: false,
+        reason: 'denied',
+      });
 
       const late = await approved();
-      expect(await store.consume(late.id, late.digest, late.expiresAt)).toMatchObject({ ok: false, reason: 'expired' });
+      expect(await store.consume(late.id, late.digest, late.expiresAt)).toMatchObject({
+        ok: false,
+        reason: 'expired',
+      });
       expect((await store.get(late.id))?.status).toBe('approved');
 
       const cancelled = makeRequest();
@@ -226,14 +255,19 @@ for (const fixture of fixtures) {
         ok: false,
         reason: 'cancelled',
       });
-      expect(await store.consume(randomUUID(), pending.digest, T0)).toMatchObject({ ok: false, reason: 'not-found' });
+      expect(await store.consume(randomUUID(), pending.digest, T0)).toMatchObject({
+        ok: false,
+        reason: 'not-found',
+      });
     });
 
     it('closes pending requests only: expired once past expiry, cancelled any time', async () => {
       const request = makeRequest();
       await store.insert(request);
       expect(await store.close(request.id, 'expired', request.expiresAt - 1)).toBeUndefined();
-      expect(await store.close(request.id, 'expired', request.expiresAt)).toMatchObject({ status: 'expired' });
+      expect(await store.close(request.id, 'expired', request.expiresAt)).toMatchObject({
+        status: 'expired',
+      });
       expect(await store.close(request.id, 'cancelled', request.expiresAt)).toBeUndefined();
       expect(await store.decide(request.id, makeDecision(request), T0 + 1)).toMatchObject({
         ok: false,
@@ -259,7 +293,9 @@ for (const fixture of fixtures) {
       expect(approvedList.some((request) => request.id === second.id)).toBe(true);
       expect(await store.list({ limit: 2 })).toHaveLength(2);
       const all = await store.list();
-      expect(all.map((request) => request.createdAt)).toEqual([...all.map((request) => request.createdAt)].sort((a, b) => a - b));
+      expect(all.map((request) => request.createdAt)).toEqual(
+        [...all.map((request) => request.createdAt)].sort((a, b) => a - b),
+      );
       await expect(store.list({ limit: 0 })).rejects.toThrow(TypeError);
     });
 
@@ -271,20 +307,28 @@ for (const fixture of fixtures) {
           await store.insert(request);
           const results = await Promise.all(
             Array.from({ length: 50 }, (_, index) =>
-              stores[index % stores.length]!.decide(request.id, makeDecision(request, index % 2 === 0), T0 + 1),
+              stores[index % stores.length]!.decide(
+                request.id,
+                makeDecision(request, index % 2 === 0),
+                T0 + 1,
+              ),
             ),
           );
           expect(results.filter((result) => result.ok)).toHaveLength(1);
-          expect(results.filter((result) => !result.ok).every((result) => !result.ok && result.reason === 'not-pending')).toBe(
-            true,
-          );
+          expect(
+            results
+              .filter((result) => !result.ok)
+              .every((result) => !result.ok && result.reason === 'not-pending'),
+          ).toBe(true);
         }
       } finally {
         if (fixture.name !== 'memory') await Promise.all(stores.map((handle) => handle.dispose()));
       }
     });
 
-    it('lets exactly one of 50 concurrent consumers succeed, in each of 1,000 trials', { timeout: 120_000 }, async () => {
+    it('lets exactly one of 50 concurrent consumers succeed, in each of 1,000 trials', {
+      timeout: 120_000,
+    }, async () => {
       const TRIALS = 1000;
       const CONSUMERS = 50;
       const BATCH = 10;

@@ -116,6 +116,7 @@ export function createToolApproval(
     const descriptor: CallDescriptor = {
       kind: 'tool',
       name,
+      // A tool without a declared effect is denied; it is recorded as the most dangerous effect.
       effect: settings.effectOf(name) ?? 'execute',
       callId: toolCall.toolCallId,
       target: settings.targetOf(name),
@@ -228,7 +229,7 @@ export function createToolApproval(
       const denial = AccessDeniedError.isInstance(error)
         ? (error as AccessDeniedError)
         : new GuardFaultError(`Denied "${name}": the tool approval check failed (${messageOf(error)})`, {
-            stage: evaluated ? 'approve' : 'decide',
+            stage: evaluated ? 'approve' : 'context',
             tool: name,
             callId: toolCall.toolCallId,
             decision: evaluated?.decision,

@@ -5,7 +5,6 @@ import {
   type AuditChainHead,
   type AuditChainLine,
   type AuditChainStore,
-  canonicalJson,
 } from '@palisade/core';
 import {
   ATTR_PALISADE_AUDIT_HEAD,
@@ -24,6 +23,7 @@ import {
   toPrivateKey,
   toPublicKey,
 } from './internal/chain-record.js';
+import { fastCanonicalJson } from './internal/fast-canonical-json.js';
 import { AUDIT_VERSION } from './internal/version.js';
 
 /** The kinds of record an audit chain holds. */
@@ -257,7 +257,7 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
       const signature = sign(null, checkpointPayload(upTo, linked.head.hash), signingKey).toString(
         'base64url',
       );
-      const dataJson = canonicalJson({
+      const dataJson = fastCanonicalJson({
         algorithm: 'Ed25519',
         head: linked.head.hash,
         keyId,
@@ -371,7 +371,7 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
         if (entry.key !== undefined && (typeof entry.key !== 'string' || entry.key === '')) {
           throw new TypeError('AuditChain.append(): entry.key must be a non-empty string');
         }
-        dataJson = canonicalJson(entry.data);
+        dataJson = fastCanonicalJson(entry.data);
       } catch (error) {
         return Promise.reject(error);
       }

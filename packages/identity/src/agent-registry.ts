@@ -233,7 +233,9 @@ export function createAgentRegistry(options: AgentRegistryOptions = {}): AgentRe
         items: [{ check: 'identity-registered', ok: false, detail: 'not in the registry' }],
       };
     }
-    const wildcards = [...new Set([...record.tools, ...record.scopes])].filter((entry) => WILDCARD.test(entry));
+    const wildcards = [...new Set([...record.tools, ...record.scopes])].filter((entry) =>
+      WILDCARD.test(entry),
+    );
     const items: ChecklistItem[] = [
       { check: 'identity-registered', ok: true, detail: record.id ?? record.name },
       { check: 'owner-assigned', ok: record.owner.trim() !== '', detail: record.owner },

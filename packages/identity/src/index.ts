@@ -27,6 +27,8 @@ export type { ActorClaim, AgentTokenClaims } from './agent-token.js';
 export { AGENT_TOKEN_TYPE } from './agent-token.js';
 export type { AgentVerifier, AgentVerifierOptions } from './agent-verifier.js';
 export { createAgentVerifier } from './agent-verifier.js';
+export type { DecodedToken } from './decode-agent-token.js';
+export { decodeAgentToken } from './decode-agent-token.js';
 export { DelegationError, IssuanceError, KeySetUnavailableError, TokenReplayedError } from './errors.js';
 export type { JwsAlgorithm } from './internal/algorithms.js';
 export type { VerificationKey } from './internal/jwk.js';

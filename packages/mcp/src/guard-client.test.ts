@@ -8,6 +8,7 @@ import {
   ApprovalRequiredError,
   createCallScope,
   type Decision,
+  GuardFaultError,
 } from '@palisade/core';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -178,6 +179,23 @@ describe('guardClient()', () => {
     expect(context).toHaveBeenCalledWith(expect.objectContaining({ name: 'get_ticket' }));
     expect(recorder.records[0]?.request?.context.sessionId).toBe('session-2');
     expect(outside.code).toBe('ERR_CREDENTIAL_INVALID');
+  });
+
+  it('denies, and records, a call whose context function throws', async () => {
+    const palisade = await createTestPalisade();
+    const { client, received } = await guardedClient(palisade, {
+      context: () => {
+        throw new Error('no token in the vault');
+      },
+    });
+
+    const error = await client
+      .callTool({ name: 'get_ticket', arguments: { id: 'T-1' } })
+      .catch((caught) => caught);
+
+    expect(GuardFaultError.isInstance(error)).toBe(true);
+    expect(received).toEqual([]);
+    expect(palisade.recorder.records[0]?.outcome?.status).toBe('denied');
   });
 
   describe('without a policy catalog', () => {

@@ -158,17 +158,17 @@ export function guardClient<Mcp extends Client>(
     forward: (params: CallToolParams) => Promise<unknown>,
   ): Promise<unknown> {
     const name = typeof params?.name === 'string' ? params.name : String(params?.name);
-    const supplied = typeof context === 'function' ? await context(params) : context;
-    const explicit = mergeCallContext(supplied, {
-      approvalId: approvalIdOf(params._meta),
-      signal: requestOptions?.signal,
-    });
     return runGuardedCall(
       palisade,
       {
         name,
         description: `MCP tool ${name}`,
         target: options.target,
+        context: async () =>
+          mergeCallContext(typeof context === 'function' ? await context(params) : context, {
+            approvalId: approvalIdOf(params._meta),
+            signal: requestOptions?.signal,
+          }),
         resolve: () => resolveTool(name, requestOptions),
         async execute(input) {
           const carrier: Record<string, string> = {};
@@ -176,8 +176,7 @@ export function guardClient<Mcp extends Client>(
           return forward({ ...params, arguments: input, _meta: { ...params._meta, ...carrier } });
         },
       },
-      params.arguments,
-      explicit,
+      params?.arguments,
     );
   }
 

@@ -324,6 +324,23 @@ describe('guardServer()', () => {
     expect(outcome && 'error' in outcome && GuardFaultError.isInstance(outcome.error)).toBe(true);
   });
 
+  it('denies, and records, a call whose context cannot be read', async () => {
+    const { enforcement, recorder, tokens } = await createTestPalisade();
+    const { server, handlers } = supportServer(enforcement, {
+      context: () => {
+        throw new Error('session store offline');
+      },
+    });
+    const client = await connect(server, { token: tokens.agent });
+
+    const result = await client.callTool({ name: 'get_ticket', arguments: { id: 'T-1' } });
+
+    expect(readPalisadeMeta(result)).toMatchObject({ outcome: 'denied', code: 'ERR_GUARD_FAULT' });
+    expect(text(result)).not.toContain('offline');
+    expect(handlers.get_ticket).not.toHaveBeenCalled();
+    expect(recorder.records[0]?.outcome?.status).toBe('denied');
+  });
+
   it('denies every call when the catalog in force is malformed', async () => {
     const { enforcement, tokens } = await createTestPalisade();
     const { server, handlers } = supportServer(enforcement, {

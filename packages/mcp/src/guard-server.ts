@@ -140,11 +140,6 @@ export function guardServer<Server extends McpServer>(
     const extra = parameters[parameters.length - 1] as ToolHandlerExtra;
     const name = state.name;
     try {
-      const context = mergeCallContext(contextOf(extra), {
-        credential: credentialOf(extra),
-        approvalId: approvalIdOf(extra._meta),
-        signal: extra.signal,
-      });
       const call = () =>
         runGuardedCall(
           palisade,
@@ -152,11 +147,16 @@ export function guardServer<Server extends McpServer>(
             name,
             description: state.registered?.description ?? '',
             target: options.target,
+            context: () =>
+              mergeCallContext(contextOf(extra), {
+                credential: credentialOf(extra),
+                approvalId: approvalIdOf(extra._meta),
+                signal: extra.signal,
+              }),
             resolve: () => resolve(name, state.registered?.annotations),
             execute: (input) => (withArguments ? handler(input, extra) : handler(extra)),
           },
           withArguments ? parameters[0] : undefined,
-          context,
         );
       return await (extract ? extract(extra._meta ?? {}, call) : call());
     } catch (error) {

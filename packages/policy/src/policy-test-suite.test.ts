@@ -48,10 +48,15 @@ cases:
         source: 't.yaml',
       }),
     ).toThrow(PolicyError);
-    try {
-      parsePolicyTests('cases:\n  - name: x\n    request: { tool: t, agent: a }\n    expect: perhaps\n');
-    } catch (error) {
-      expect((error as PolicyError).issues[0]?.path).toBe('cases[0].expect');
-    }
+    const error = (() => {
+      try {
+        parsePolicyTests('cases:\n  - name: x\n    request: { tool: t, agent: a }\n    expect: perhaps\n');
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(PolicyError.isInstance(error)).toBe(true);
+    expect((error as PolicyError).issues[0]?.path).toBe('cases[0].expect');
   });
 });

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ActionRequest, CallDescriptor, CallOutcome, Decision } from '@palisade/core';
-import { canonicalJson } from '@palisade/core';
 import type { ContentCapture } from './content-capture.js';
+import { fastCanonicalJson } from './fast-canonical-json.js';
 
 /** SHA-256 (hex) of the canonical JSON form of `value`. */
 export function digestOf(value: unknown): string {
   return createHash('sha256')
-    .update(canonicalJson(value ?? null))
+    .update(fastCanonicalJson(value ?? null))
     .digest('hex');
 }
 

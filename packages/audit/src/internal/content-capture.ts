@@ -1,5 +1,5 @@
-import { canonicalJson } from '@palisade/core';
 import { type ContentRedactor, createFieldRedactor, type RedactionContext } from '../field-redactor.js';
+import { fastCanonicalJson } from './fast-canonical-json.js';
 
 /** How inputs and outputs are captured, resolved from the `captureContent` option. */
 export interface ContentCapture {
@@ -39,21 +39,18 @@ export function resolveContentCapture(
       redactors.push(redactor);
     }
   }
-  const redacted = (value: unknown, context: RedactionContext): unknown => {
-    const clean = redactors.reduce((current, redactor) => redactor.redact(current, context), value);
+  /** The redacted value and its JSON; content JSON cannot represent is described, never dumped raw. */
+  const clean = (value: unknown, context: RedactionContext): { value: unknown; json: string } => {
+    const result = redactors.reduce((current, redactor) => redactor.redact(current, context), value);
     try {
-      canonicalJson(clean ?? null);
-      return clean;
+      return { value: result, json: fastCanonicalJson(result ?? null) };
     } catch {
-      // Content that JSON cannot represent (bigint, cycles) is described, never dumped raw.
-      return `[unserializable ${typeof clean}]`;
+      const description = `[unserializable ${typeof result}]`;
+      return { value: description, json: JSON.stringify(description) };
     }
   };
   return {
-    redacted,
-    serialize(value, context) {
-      const clean = redacted(value, context);
-      return clean === undefined ? undefined : canonicalJson(clean);
-    },
+    redacted: (value, context) => clean(value, context).value,
+    serialize: (value, context) => (value === undefined ? undefined : clean(value, context).json),
   };
 }

@@ -9,6 +9,8 @@ export interface McpCall<Output> {
   readonly description: string;
   /** The target of the call when the tool's entry names none. */
   readonly target: string | undefined;
+  /** The caller's context; a throw denies the call. */
+  context(): CallContext | Promise<CallContext>;
   /** Finds the tool's effect; `undefined` (or a throw) means nobody vouched for it. */
   resolve(): ResolvedTool | undefined | Promise<ResolvedTool | undefined>;
   execute(input: ToolArguments): Output | Promise<Output>;
@@ -23,9 +25,14 @@ export async function runGuardedCall<Output>(
   palisade: Enforcement,
   call: McpCall<Output>,
   input: unknown,
-  context: CallContext,
 ): Promise<Output> {
   const { name } = call;
+  let context: CallContext;
+  try {
+    context = await call.context();
+  } catch (error) {
+    return denyCall(palisade, { name, target: call.target, reason: 'context-failed', cause: error });
+  }
   let resolved: ResolvedTool | undefined;
   try {
     resolved = await call.resolve();

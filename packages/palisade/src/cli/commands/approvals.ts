@@ -108,7 +108,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-type Values = ReturnType<typeof parseValues>;
+type Values = ReturnType<typeof parseValues>['values'];
 
 function parseValues(args: string[]) {
   return parseArgs({
@@ -127,12 +127,11 @@ function parseValues(args: string[]) {
       digest: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  }).values;
+  });
 }
 
 function parse(args: string[], io: CliIo) {
-  const { positionals } = parseArgs({ args, allowPositionals: true, strict: false });
-  const values = parseValues(args);
+  const { values, positionals } = parseValues(args);
   if (values.help) return 'help' as const;
   const [command, id, ...extra] = positionals;
   if (command !== 'list' && command !== 'show' && command !== 'approve' && command !== 'deny') {

@@ -1,0 +1,43 @@
+import { createMemoryRecorder, type Enforcement } from '@palisade/core';
+import { generateText, streamText, tool } from 'ai';
+import { MockLanguageModelV4 } from 'ai/test';
+import { z } from 'zod';
+import { createToolApproval } from './create-tool-approval.js';
+import { guardTools } from './guard-tools.js';
+import { guardedToolSettings } from './guarded-tool-settings.js';
+import { tokenVerifier } from './test-support/doubles.js';
+
+declare const palisade: Enforcement;
+const tools = {
+  getBalance: tool({ description: 'Balance', inputSchema: z.object({}), execute: async () => 1200 }),
+  sendMoney: tool({
+    description: 'Send',
+    inputSchema: z.object({ iban: z.string(), amount: z.number() }),
+    execute: async ({ amount }) => ({ sent: amount }),
+  }),
+};
+
+// Every tool of the set needs an effect: a missing one is a type error, before the run-time check.
+// @ts-expect-error sendMoney has no effect
+guardTools(tools, palisade, { effects: { getBalance: 'read' } });
+// @ts-expect-error `transfer` is not an effect
+guardTools(tools, palisade, { effects: { getBalance: 'read', sendMoney: 'transfer' } });
+
+// The guarded tool set keeps its type: inputs and outputs are still inferred.
+const guarded = guardTools(tools, palisade, { effects: { getBalance: 'read', sendMoney: 'send' } });
+const sendMoney: typeof tools.sendMoney = guarded.sendMoney;
+
+// The settings and the tool approval slot into generateText and streamText as they are.
+const model = new MockLanguageModelV4();
+const settings = guardedToolSettings(tools, palisade, { effects: { getBalance: 'read', sendMoney: 'send' } });
+void generateText({ model, ...settings, prompt: 'pay' });
+void streamText({ model, ...settings, prompt: 'pay' });
+void generateText({
+  model,
+  tools: guarded,
+  toolApproval: createToolApproval({ verifier: tokenVerifier(), decider: { decide: () => ({}) as never }, recorder: createMemoryRecorder() }, {
+    effects: { getBalance: 'read', sendMoney: 'send' },
+  }),
+  prompt: 'pay',
+});
+void sendMoney;

@@ -35,9 +35,12 @@ void streamText({ model, ...settings, prompt: 'pay' });
 void generateText({
   model,
   tools: guarded,
-  toolApproval: createToolApproval({ verifier: tokenVerifier(), decider: { decide: () => ({}) as never }, recorder: createMemoryRecorder() }, {
-    effects: { getBalance: 'read', sendMoney: 'send' },
-  }),
+  toolApproval: createToolApproval(
+    { verifier: tokenVerifier(), decider: { decide: () => ({}) as never }, recorder: createMemoryRecorder() },
+    {
+      effects: { getBalance: 'read', sendMoney: 'send' },
+    },
+  ),
   prompt: 'pay',
 });
 void sendMoney;

@@ -230,7 +230,9 @@ describe('guardedToolSettings', () => {
   it("reads the call context from the AI SDK tool context, as the tool's context schema shapes it", async () => {
     const decider = ruleDecider(RULES);
     const palisade: Enforcement = { verifier: tokenVerifier(), decider, recorder: createMemoryRecorder() };
-    const palisadeContext = z.object({ palisade: z.object({ credential: z.string(), sessionId: z.string() }) });
+    const palisadeContext = z.object({
+      palisade: z.object({ credential: z.string(), sessionId: z.string() }),
+    });
     const settings = guardedToolSettings(
       {
         getBalance: tool({
@@ -250,12 +252,17 @@ describe('guardedToolSettings', () => {
       prompt: 'balance?',
       stopWhen: stepCountIs(1),
       toolsContext: {
-        getBalance: { palisade: { credential: 'agent-token', sessionId: 's-9', labels: ['dropped'] } as never },
+        getBalance: {
+          palisade: { credential: 'agent-token', sessionId: 's-9', labels: ['dropped'] } as never,
+        },
       },
     });
     expect(result.toolResults.map((entry) => entry.output)).toEqual([1200]);
     const [atApproval, atExecution] = decider.requests;
     expect(atApproval?.context).toMatchObject({ sessionId: 's-9', labels: [] });
-    expect(atExecution).toEqual({ ...atApproval, context: { ...atApproval!.context, time: atExecution!.context.time } });
+    expect(atExecution).toEqual({
+      ...atApproval,
+      context: { ...atApproval!.context, time: atExecution!.context.time },
+    });
   });
 });

@@ -40,6 +40,7 @@ export async function validatedToolContext(
   const schema = asSchema(contextSchema);
   if (typeof schema.validate !== 'function') return context;
   const result = await schema.validate(context);
-  if (!result.success) throw new TypeError(`The tool context does not match the tool's contextSchema (${result.error.message})`);
+  if (!result.success)
+    throw new TypeError(`The tool context does not match the tool's contextSchema (${result.error.message})`);
   return result.value;
 }

@@ -8,6 +8,18 @@ export interface CommandGroup {
 
 /** The CLI's command groups, by first word. */
 export const COMMANDS: Readonly<Record<string, CommandGroup>> = {
+  keys: {
+    summary: 'generate signing keys for agent tokens and print their JWKS',
+    load: () => import('./commands/keys.js'),
+  },
+  token: {
+    summary: 'issue, inspect and verify agent tokens',
+    load: () => import('./commands/token.js'),
+  },
+  agents: {
+    summary: 'list the agent registry and run the pre-deployment checklist',
+    load: () => import('./commands/agents.js'),
+  },
   policy: {
     summary: 'validate, test, explain and replay policies',
     load: () => import('./commands/policy.js'),

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const BENCHES: readonly string[] = [
+  'identity',
   'approval',
 ];
 

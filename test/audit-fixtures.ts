@@ -18,7 +18,13 @@ export const verifier: CredentialVerifier = {
 };
 
 export function decisionOf(effect: Decision['effect'], ruleId: string): Decision {
-  return { effect, reason: `${effect} (${ruleId})`, ruleIds: [ruleId], policyVersion: 'sha256:test', obligations: [] };
+  return {
+    effect,
+    reason: `${effect} (${ruleId})`,
+    ruleIds: [ruleId],
+    policyVersion: 'sha256:test',
+    obligations: [],
+  };
 }
 
 /** Allows everything but the tools named in `deny`. */

@@ -6,7 +6,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAuditChain, createFileChainStore, createOtelRecorder, verifyAuditChain } from '@palisade/audit';
+import {
+  createAuditChain,
+  createFileChainStore,
+  createOtelRecorder,
+  verifyAuditChain,
+} from '@palisade/audit';
 import { setupAudit } from '@palisade/audit/setup';
 import { guard } from '@palisade/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +34,11 @@ describe('no loss under 100,000 concurrent guarded calls', () => {
 
   it('records every intent and result in order, and exports every span', { timeout: 180_000 }, async () => {
     const path = join(dir, 'audit.jsonl');
-    const audit = await setupAudit({ exporter: 'otlp', url: receiver.url, batch: { maxExportBatchSize: 2048 } });
+    const audit = await setupAudit({
+      exporter: 'otlp',
+      url: receiver.url,
+      batch: { maxExportBatchSize: 2048 },
+    });
     const chain = createAuditChain({ store: createFileChainStore({ path }), checkpointIntervalMillis: 0 });
     const recorder = createOtelRecorder({ chain, strict: true });
     let executed = 0;
@@ -48,7 +57,9 @@ describe('no loss under 100,000 concurrent guarded calls', () => {
     );
 
     const results = await Promise.all(
-      Array.from({ length: CALLS }, (_, n) => update.call({ n }, { credential: 'token', callId: `call-${n}` })),
+      Array.from({ length: CALLS }, (_, n) =>
+        update.call({ n }, { credential: 'token', callId: `call-${n}` }),
+      ),
     );
     expect(results).toHaveLength(CALLS);
     expect(executed).toBe(CALLS);
@@ -61,9 +72,14 @@ describe('no loss under 100,000 concurrent guarded calls', () => {
     const problems: string[] = [];
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
     for (const line of lines) {
-      const record = JSON.parse(line) as { seq: number; type: string; data: { callId: string; status?: string } };
+      const record = JSON.parse(line) as {
+        seq: number;
+        type: string;
+        data: { callId: string; status?: string };
+      };
       const seen = record.type === 'intent' ? intentAt : resultAt;
-      if (seen.has(record.data.callId)) problems.push(`${record.type} of ${record.data.callId} recorded twice`);
+      if (seen.has(record.data.callId))
+        problems.push(`${record.type} of ${record.data.callId} recorded twice`);
       seen.set(record.data.callId, record.seq);
       if (record.type !== 'result') continue;
       if (record.data.status !== 'ok') problems.push(`${record.data.callId} ended ${record.data.status}`);
@@ -75,7 +91,10 @@ describe('no loss under 100,000 concurrent guarded calls', () => {
     expect(intentAt.size).toBe(CALLS);
     expect(resultAt.size).toBe(CALLS);
     expect(lines).toHaveLength(2 * CALLS);
-    expect(await verifyAuditChain(createFileChainStore({ path }))).toMatchObject({ ok: true, records: 2 * CALLS });
+    expect(await verifyAuditChain(createFileChainStore({ path }))).toMatchObject({
+      ok: true,
+      records: 2 * CALLS,
+    });
 
     // The collector: every span, once.
     const callIds = new Set(receiver.spans.map((span) => span.attributes['gen_ai.tool.call.id']));

@@ -44,7 +44,9 @@ function decodeValue(value: AnyValue | undefined): unknown {
   return undefined;
 }
 
-function decodeAttributes(list: Array<{ key: string; value: AnyValue }> | undefined): Record<string, unknown> {
+function decodeAttributes(
+  list: Array<{ key: string; value: AnyValue }> | undefined,
+): Record<string, unknown> {
   return Object.fromEntries((list ?? []).map(({ key, value }) => [key, decodeValue(value)]));
 }
 

@@ -48,12 +48,21 @@ describe('setupAudit with OTLP/HTTP', () => {
       enforcement,
     );
     const sendEmail = guard(
-      { name: 'send_email', description: 'Send mail', inputSchema: anyInput, effect: 'send', execute: () => 'sent' },
+      {
+        name: 'send_email',
+        description: 'Send mail',
+        inputSchema: anyInput,
+        effect: 'send',
+        execute: () => 'sent',
+      },
       enforcement,
     );
 
     await app.startActiveSpan('ai.toolCall refund', async (frameworkSpan) => {
-      await refund.call({ order: 'A-77', card: '4111 1111 1111 1111' }, { credential: 'token', callId: 'call-refund' });
+      await refund.call(
+        { order: 'A-77', card: '4111 1111 1111 1111' },
+        { credential: 'token', callId: 'call-refund' },
+      );
       frameworkSpan.end();
     });
     const denied = await sendEmail

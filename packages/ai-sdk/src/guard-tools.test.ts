@@ -4,6 +4,7 @@ import {
   createCallScope,
   createMemoryRecorder,
   type Enforcement,
+  GuardFaultError,
   InputValidationError,
 } from '@palisade/core';
 import {
@@ -226,9 +227,9 @@ describe('guardTools', () => {
     });
   });
 
-  it('fails closed without a credential, or with a malformed tool context', async () => {
+  it('fails closed without a credential, or with a malformed tool context, and records why', async () => {
     const log: string[] = [];
-    const { palisade } = enforcement();
+    const { palisade, recorder } = enforcement();
     const tools = guardTools(bankTools(log), palisade, {
       effects: { getBalance: 'read', sendMoney: 'send' },
     });
@@ -240,8 +241,13 @@ describe('guardTools', () => {
       { account: 'main' },
       execution('c2', { context: { palisade: 'agent-token' } as never }),
     ).catch((error) => error);
-    expect(malformed).toBeInstanceOf(TypeError);
+    expect(GuardFaultError.isInstance(malformed)).toBe(true);
+    expect((malformed as GuardFaultError).stage).toBe('context');
     expect(log).toEqual([]);
+    expect(recorder.records.map((record) => [record.call.callId, record.outcome?.status])).toEqual([
+      ['c1', 'denied'],
+      ['c2', 'denied'],
+    ]);
   });
 
   it("passes the user's own messages, not tool output, as provenance", async () => {

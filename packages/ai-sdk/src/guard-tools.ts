@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Enforcement, type GuardedTool, guard } from '@palisade/core';
+import { type Effect, type Enforcement, type GuardedTool, GuardFaultError, guard } from '@palisade/core';
 import type { ToolExecutionOptions, ToolSet } from 'ai';
 import { approvalReferenceOf } from './internal/approval-reference.js';
 import { toStandardSchema } from './internal/input-schema.js';
 import { humanApprovalRequestFor } from './internal/messages.js';
+import { recordOutcome } from './internal/record-outcome.js';
 import { type AnyTool, GUARDED_TOOL, toolRunKind } from './internal/tool-kind.js';
 import { toolSettings } from './internal/tool-settings.js';
 import type { PalisadeToolOptions } from './tool-options.js';
@@ -83,11 +84,7 @@ export function guardTools<TOOLS extends ToolSet>(
   }
   return guarded as TOOLS;
 
-  function wrapTool(
-    name: string,
-    tool: AnyTool,
-    effect: NonNullable<ReturnType<typeof settings.effectOf>>,
-  ): AnyTool {
+  function wrapTool(name: string, tool: AnyTool, effect: Effect): AnyTool {
     const original = tool.execute as NonNullable<AnyTool['execute']>;
     const inner: GuardedTool<unknown, unknown> = guard(
       {
@@ -113,7 +110,12 @@ export function guardTools<TOOLS extends ToolSet>(
         messages: execution.messages ?? [],
         toolContext: execution.context,
       };
-      const explicit = await settings.explicitContext(call);
+      let explicit: Awaited<ReturnType<typeof settings.explicitContext>>;
+      try {
+        explicit = await settings.explicitContext(call);
+      } catch (error) {
+        throw await contextFault(name, effect, execution.toolCallId, error);
+      }
       const approvalId =
         explicit.approvalId ??
         approvalReferenceOf(humanApprovalRequestFor(execution.messages, execution.toolCallId)?.reason);
@@ -122,6 +124,34 @@ export function guardTools<TOOLS extends ToolSet>(
     }
 
     return Object.assign({ ...tool }, { execute, [GUARDED_TOOL]: true }) as AnyTool;
+  }
+
+  /** The call context could not be resolved: the call is denied, and recorded as such. */
+  async function contextFault(
+    name: string,
+    effect: Effect,
+    callId: string,
+    cause: unknown,
+  ): Promise<GuardFaultError> {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    const fault = new GuardFaultError(`Denied "${name}": the context stage failed (${detail})`, {
+      stage: 'context',
+      tool: name,
+      callId,
+      cause,
+    });
+    const call = { kind: 'tool' as const, name, effect, callId, target: settings.targetOf(name) };
+    try {
+      await recordOutcome(palisade.recorder, { call, outcome: { status: 'denied', error: fault } });
+    } catch (recordError) {
+      return new GuardFaultError(`Denied "${name}": the call could not be recorded`, {
+        stage: 'record',
+        tool: name,
+        callId,
+        cause: recordError,
+      });
+    }
+    return fault;
   }
 }
 

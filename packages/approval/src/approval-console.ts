@@ -116,7 +116,7 @@ export function createApprovalConsole(options: ApprovalConsoleOptions): Approval
     const fetchSite = request.headers['sec-fetch-site'];
     if (fetchSite === 'cross-site') throw new HttpProblem(403, 'csrf', 'Cross-site requests are refused');
     const origin = request.headers.origin;
-    if (origin !== undefined && origin !== ownOrigin(request) && !allowedOrigins.has(origin)) {
+    if (origin !== undefined && !sameHost(origin, request) && !allowedOrigins.has(origin)) {
       throw new HttpProblem(403, 'csrf', `Requests from origin ${origin} are refused`);
     }
     const presented = request.headers['x-palisade-csrf'];
@@ -315,9 +315,18 @@ function allow(method: string, allowed: readonly string[]): void {
     throw new HttpProblem(405, 'method-not-allowed', `Allowed: ${allowed.join(', ')}`);
 }
 
-function ownOrigin(request: IncomingMessage): string | undefined {
-  const host = request.headers.host;
-  return host === undefined ? undefined : `http://${host}`;
+/** True when `origin` names the host the request was sent to (either scheme: TLS may end at a proxy). */
+function sameHost(origin: string, request: IncomingMessage): boolean {
+  try {
+    const parsed = new URL(origin);
+    return (
+      (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
+      request.headers.host !== undefined &&
+      parsed.host === request.headers.host
+    );
+  } catch {
+    return false;
+  }
 }
 
 function safeEqual(a: Buffer, b: Buffer): boolean {

@@ -28,4 +28,8 @@ export const COMMANDS: Readonly<Record<string, CommandGroup>> = {
     summary: 'list, show, approve and deny approval requests in any store',
     load: () => import('./commands/approvals.js'),
   },
+  audit: {
+    summary: 'verify a tamper-evident audit log, tail it, export it for a SIEM',
+    load: () => import('./commands/audit.js'),
+  },
 };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type ActionKind, canonicalJson, type Principal } from '@palisade/core';
+import { type ActionKind, canonicalJson, isPersistentEffect, type Obligation, type Principal } from '@palisade/core';
 import type {
   ApprovalMode,
   EgressRule,
@@ -35,6 +35,12 @@ export interface CompiledRule {
   readonly reason: string | undefined;
   /** Set on rules made from a task grant: the grant's id. */
   readonly grant?: string | undefined;
+  /** `[id]`, shared by every decision this rule makes alone. */
+  readonly ids: readonly string[];
+  /** The reasons this rule gives when it decides, computed once. */
+  readonly allowReason: string;
+  readonly denyReason: string;
+  readonly approveReason: string;
 }
 
 /** A limit ready to evaluate. */
@@ -82,10 +88,12 @@ export interface CompiledTool {
   /** The resource facts when the catalog fixes the target (else built per request). */
   readonly resource: ResourceFacts;
   readonly rules: readonly CompiledRule[];
-  /** Labels an allowed call adds to the session (untrusted tools). */
-  readonly taintLabels: readonly string[] | undefined;
   /** Only task grants give the agent permission for this tool. */
   readonly grantRequired: boolean;
+  /** The effect persists something (needs approval unless waived). */
+  readonly persistent: boolean;
+  /** The obligations every allowed call carries (the session label of untrusted tools). */
+  readonly obligations: readonly Obligation[];
   readonly limits: readonly CompiledLimit[];
 }
 
@@ -99,6 +107,21 @@ export interface CompiledPolicy {
   readonly breaker: CompiledBreaker | undefined;
   /** How conditions were compiled, so task grants can compile theirs the same way. */
   readonly environment: ConditionEnvironment;
+}
+
+const NO_OBLIGATIONS: readonly Obligation[] = Object.freeze([]);
+
+/** Fills in the parts of a rule computed once: its id list and the reasons it gives. */
+export function withReasons(
+  rule: Omit<CompiledRule, 'ids' | 'allowReason' | 'denyReason' | 'approveReason'>,
+): CompiledRule {
+  return {
+    ...rule,
+    ids: Object.freeze([rule.id]),
+    allowReason: rule.reason ?? `allowed by rule "${rule.id}"`,
+    denyReason: rule.reason ?? `denied by rule "${rule.id}"`,
+    approveReason: rule.reason ?? `rule "${rule.id}" requires approval`,
+  };
 }
 
 /** The content hash of a document: `sha256:` and the hex digest of its RFC 8785 canonical form. */
@@ -150,9 +173,12 @@ export function compilePolicy(
       kind: entry.kind ?? 'tool',
       resource,
       rules: perTool.get(name) ?? [],
-      taintLabels:
-        entry.trust === 'untrusted' ? Object.freeze([...(entry.taintLabels ?? ['tainted'])]) : undefined,
       grantRequired: entry.grant === 'required',
+      persistent: isPersistentEffect(entry.effect),
+      obligations:
+        entry.trust === 'untrusted'
+          ? Object.freeze([Object.freeze({ type: 'label-session', labels: Object.freeze([...(entry.taintLabels ?? ['tainted'])]) })])
+          : NO_OBLIGATIONS,
       limits: limitsPerTool.get(name) ?? [],
     });
   }
@@ -233,7 +259,7 @@ function compileRule(
   index: number,
   environment: Parameters<typeof compileCondition>[1],
 ): CompiledRule {
-  return {
+  return withReasons({
     id: rule.id,
     index,
     effect: rule.effect,
@@ -243,5 +269,5 @@ function compileRule(
     targets: rule.targets ? compileNames(rule.targets) : undefined,
     when: rule.when ? compileCondition(rule.when, environment) : undefined,
     reason: rule.reason,
-  };
+  });
 }

@@ -1,4 +1,4 @@
-import { type ActionRequest, type Decision, isPersistentEffect, type Obligation } from '@palisade/core';
+import type { ActionRequest, Decision, Obligation } from '@palisade/core';
 import type { RuleTrace } from '../policy-explanation.js';
 import type { PolicyFacts, ResourceFacts } from '../policy-facts.js';
 import type { CompiledLimit, CompiledPolicy, CompiledRule, CompiledTool } from './compile-policy.js';
@@ -30,10 +30,11 @@ export function evaluate(
   trace: EvaluationTrace | undefined,
 ): Decision {
   if (request.kind === 'egress') return evaluateEgress(policy, request, trace);
-  const tool = Object.hasOwn(request, 'name') ? policy.tools.get(request.name) : undefined;
-  if (!tool) {
-    trace?.checks.push(`"${String(request.name)}" is not in the tool catalog`);
-    return deny(policy, `"${String(request.name)}" is not in the tool catalog`);
+  const name = request.name;
+  const tool = typeof name === 'string' ? policy.tools.get(name) : undefined;
+  if (tool === undefined) {
+    trace?.checks.push(`"${String(name)}" is not in the tool catalog`);
+    return deny(policy, `"${String(name)}" is not in the tool catalog`);
   }
   const mismatch = catalogMismatch(tool, request);
   if (mismatch !== undefined) {
@@ -60,27 +61,36 @@ export function evaluate(
   let userWaived = false;
   let approvalRequired = false;
 
-  const consider = (rule: CompiledRule): void => {
-    const agentOk = rule.agents ? rule.agents(agentId) : undefined;
-    const userOk = rule.user ? rule.user(principal) : undefined;
+  // One flat loop over the tool's rules, then the task grants' rules: this is the hot path.
+  const own = tool.rules;
+  const ownCount = own.length;
+  const total = ownCount + (extra === undefined ? 0 : extra.length);
+  for (let index = 0; index < total; index += 1) {
+    const rule = (
+      index < ownCount ? own[index] : (extra as readonly CompiledRule[])[index - ownCount]
+    ) as CompiledRule;
+    const agentOk = rule.agents === undefined ? undefined : rule.agents(agentId);
+    const userOk = rule.user === undefined ? undefined : rule.user(principal);
     if (agentOk === false || userOk === false) {
       trace?.rules.push({
         ...traceHead(rule),
         matched: false,
         detail: subjectMiss(agentOk, userOk, request),
       });
-      return;
+      continue;
     }
-    if (rule.targets && !(resource.target !== undefined && rule.targets(resource.target))) {
+    if (rule.targets !== undefined && !(resource.target !== undefined && rule.targets(resource.target))) {
       trace?.rules.push({
         ...traceHead(rule),
         matched: false,
         detail: `target ${String(resource.target)} is not listed`,
       });
-      return;
+      continue;
     }
-    if (rule.when) {
-      if (trace) {
+    if (rule.when !== undefined) {
+      if (trace === undefined) {
+        if (!rule.when.test(facts)) continue;
+      } else {
         const outcome = rule.when.explain(facts);
         if (!outcome.result) {
           trace.rules.push({
@@ -88,82 +98,75 @@ export function evaluate(
             matched: false,
             detail: `condition failed: ${outcome.detail}`,
           });
-          return;
+          continue;
         }
-      } else if (!rule.when.test(facts)) {
-        return;
       }
     }
     if (rule.effect === 'deny') {
-      denies ??= [];
-      denies.push(rule);
+      if (denies === undefined) denies = [rule];
+      else denies.push(rule);
       trace?.rules.push({ ...traceHead(rule), matched: true, detail: 'matched: denies' });
     } else if (rule.effect === 'approve') {
-      approves ??= [];
-      approves.push(rule);
-      trace?.rules.push({
-        ...traceHead(rule),
-        matched: true,
-        detail: 'matched: requires approval',
-      });
+      if (approves === undefined) approves = [rule];
+      else approves.push(rule);
+      trace?.rules.push({ ...traceHead(rule), matched: true, detail: 'matched: requires approval' });
     } else {
-      allows ??= [];
-      allows.push(rule);
-      const grants: ('agent' | 'user')[] = [];
+      if (allows === undefined) allows = [rule];
+      else allows.push(rule);
       // For a tool that requires a task grant, only a grant gives the agent permission.
-      if (agentOk === true && (!tool.grantRequired || rule.grant !== undefined)) {
+      const grantsAgent = agentOk === true && (!tool.grantRequired || rule.grant !== undefined);
+      if (grantsAgent) {
         agentGranted = true;
-        agentWaived ||= rule.approval === 'none';
-        grants.push('agent');
+        if (rule.approval === 'none') agentWaived = true;
       }
       if (userOk === true) {
         userGranted = true;
-        userWaived ||= rule.approval === 'none';
-        grants.push('user');
+        if (rule.approval === 'none') userWaived = true;
       }
-      approvalRequired ||= rule.approval === 'required';
-      trace?.rules.push({
-        ...traceHead(rule),
-        matched: true,
-        detail:
-          grants.length === 0
-            ? 'matched, but grants nothing here (the tool needs a task grant for the agent permission)'
-            : `matched: grants the ${grants.join(' and ')} permission (approval ${rule.approval})`,
-        grants,
-      });
+      if (rule.approval === 'required') approvalRequired = true;
+      if (trace !== undefined) {
+        const grants: ('agent' | 'user')[] = [];
+        if (grantsAgent) grants.push('agent');
+        if (userOk === true) grants.push('user');
+        trace.rules.push({
+          ...traceHead(rule),
+          matched: true,
+          detail:
+            grants.length === 0
+              ? 'matched, but grants nothing here (the tool needs a task grant for the agent permission)'
+              : `matched: grants the ${grants.join(' and ')} permission (approval ${rule.approval})`,
+          grants,
+        });
+      }
     }
-  };
-
-  for (const rule of tool.rules) consider(rule);
-  if (extra) for (const rule of extra) consider(rule);
+  }
   if (trace) trace.permissions = { agent: agentGranted, user: userGranted };
 
-  if (denies) {
+  if (denies !== undefined) {
     const first = denies[0] as CompiledRule;
-    return deny(policy, first.reason ?? `denied by rule "${first.id}"`, denies.map(ruleId));
+    return deny(policy, first.denyReason, denies.length === 1 ? first.ids : denies.map(ruleId));
   }
   if (!agentGranted || !userGranted)
     return deny(policy, missingPermission(agentGranted, userGranted, request));
-  let obligations: readonly Obligation[] = tool.taintLabels
-    ? [{ type: 'label-session', labels: tool.taintLabels }]
-    : NO_OBLIGATIONS;
+  let obligations = tool.obligations;
   if (tool.limits.length > 0) {
     const counted = limitObligations(tool, facts, trace);
     if (typeof counted === 'string') return deny(policy, counted);
     if (counted.length > 0) obligations = [...obligations, ...counted];
   }
-  const allowIds = (allows ?? []).map(ruleId);
-  if (approves) {
+  const granted = allows as CompiledRule[];
+  const allowIds = granted.length === 1 ? (granted[0] as CompiledRule).ids : granted.map(ruleId);
+  if (approves !== undefined) {
     const first = approves[0] as CompiledRule;
     return {
       effect: 'approve',
-      reason: first.reason ?? `rule "${first.id}" requires approval`,
+      reason: first.approveReason,
       ruleIds: [...allowIds, ...approves.map(ruleId)],
       policyVersion: policy.version,
       obligations,
     };
   }
-  if (approvalRequired || (isPersistentEffect(tool.entry.effect) && !(agentWaived && userWaived))) {
+  if (approvalRequired || (tool.persistent && !(agentWaived && userWaived))) {
     return {
       effect: 'approve',
       reason: approvalRequired
@@ -174,12 +177,13 @@ export function evaluate(
       obligations,
     };
   }
-  const lead = (allows ?? [])[0] as CompiledRule;
+  const lead = granted[0] as CompiledRule;
   return {
     effect: 'allow',
     reason:
-      lead.reason ??
-      `allowed by ${allowIds.length === 1 ? 'rule' : 'rules'} ${allowIds.map((id) => `"${id}"`).join(', ')}`,
+      granted.length === 1
+        ? lead.allowReason
+        : (lead.reason ?? `allowed by rules ${allowIds.map((id) => `"${id}"`).join(', ')}`),
     ruleIds: allowIds,
     policyVersion: policy.version,
     obligations,

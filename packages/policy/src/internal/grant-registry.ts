@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Condition } from '../policy-document.js';
 import type { TaskGrant, TaskGrantInput, TaskGrants } from '../task-grant.js';
-import type { CompiledPolicy, CompiledRule } from './compile-policy.js';
+import { type CompiledPolicy, type CompiledRule, withReasons } from './compile-policy.js';
 import { compileCondition } from './condition.js';
 import { frozenCopy } from './freeze.js';
 import { compileGlob, hasWildcard, unescapeGlob } from './glob.js';
@@ -108,7 +108,7 @@ function compileGrantRule(record: GrantRecord, policy: CompiledPolicy): Compiled
   if (cached) return cached;
   const { grant } = record;
   const userId = grant.user;
-  const rule: CompiledRule = {
+  const rule: CompiledRule = withReasons({
     id: `grant:${grant.id}`,
     index: -1,
     effect: 'allow',
@@ -119,7 +119,7 @@ function compileGrantRule(record: GrantRecord, policy: CompiledPolicy): Compiled
     when: grant.when ? compileCondition(grant.when, policy.environment) : undefined,
     reason: grant.reason,
     grant: grant.id,
-  };
+  });
   record.rules.set(policy.version, rule);
   return rule;
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHES: readonly string[] = [
   'identity',
   'approval',
+  'audit',
 ];
 
 const only = process.argv.slice(2);

@@ -236,13 +236,14 @@ describe('createOtelRecorder', () => {
 });
 
 describe('createOtelRecorder with a chain', () => {
-  function fakeChain(failIntents = false) {
+  function fakeChain(failIntents = false, failResults = false) {
     const appended: Array<{ entry: ChainEntry; options: AppendOptions | undefined; at: string }> = [];
     const keys = new Set<string>();
     let phase = 'before-body';
     const chain: AuditChain = {
       async append(entry, options) {
         if (failIntents && entry.type === 'intent') throw new Error('disk full');
+        if (failResults && entry.type === 'result') throw new Error('disk full');
         if (entry.key !== undefined && keys.has(entry.key)) return { status: 'duplicate', key: entry.key };
         if (entry.key !== undefined) keys.add(entry.key);
         appended.push({ entry, options, at: phase });
@@ -294,6 +295,20 @@ describe('createOtelRecorder with a chain', () => {
       error: { code: 'ERR_GUARD_FAULT', stage: 'intent' },
       decision: { effect: 'allow' },
     });
+  });
+
+  it('in strict mode, withholds the output of a call whose result record cannot be written', async () => {
+    const { chain } = fakeChain(false, true);
+    const recorder = createOtelRecorder({ tracer, chain, strict: true });
+    let ran = false;
+    const refund = tool('refund', 'write', { verifier, decider: deciderFor(), recorder }, () => {
+      ran = true;
+      return { refunded: true };
+    });
+    const error = await refund.call({ amount: 5 }, credential).catch((caught: unknown) => caught);
+    expect(ran).toBe(true);
+    expect(GuardFaultError.isInstance(error)).toBe(true);
+    expect((error as GuardFaultError).stage).toBe('record');
   });
 
   it('records reads best-effort in strict mode, and a denied call as one result record', async () => {

@@ -74,8 +74,9 @@ export interface OtelRecorderOptions {
   readonly captureContent?: CaptureContentOption | undefined;
   /**
    * Strict mode: for side-effecting tools (every effect but `read`) the intent record is durably in
-   * the chain before the body runs, and the call is denied if it cannot be written; the result record
-   * is durable before the call returns. Read-only tools are recorded best-effort. Needs `chain`.
+   * the chain before the body runs, and the call is denied if it cannot be written; a successful
+   * call returns only once its result record is durable too (otherwise its output is withheld and
+   * the caller gets a `GuardFaultError`). Read-only tools are recorded best-effort. Needs `chain`.
    */
   readonly strict?: boolean | undefined;
   /** The tamper-evident log that receives an intent and a result record per call. */
@@ -219,7 +220,9 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
                 },
                 { durable },
               );
-              if (durable) await appended;
+              // A successful call returns only once its result is durable; a call that already
+              // failed keeps its own error, and a lost record of that failure goes to diag.
+              if (durable && outcome.status === 'ok') await appended;
               else appended.catch(reportBestEffortFailure);
             },
           };

@@ -129,7 +129,6 @@ export function guard<Input, Output>(
   assertToolDefinition(tool);
   assertEnforcement(enforcement);
   const kind = tool.kind ?? 'tool';
-  const now = enforcement.now ?? Date.now;
   const newCallId = enforcement.newCallId ?? randomUUID;
   const handlers: Readonly<Record<string, ObligationHandler>> = {
     'label-session': labelSessionHandler(enforcement.sessions),
@@ -159,44 +158,16 @@ export function guard<Input, Output>(
     callId: string,
     scope: AuditScope,
   ): Promise<Output> {
-    let stage: GuardStage = 'validate';
+    const progress: StageTracker = { stage: 'validate' };
     let executed = false;
     let output: Output;
     try {
-      const input = await validateInput(tool, rawInput, callId);
-
-      stage = 'verify';
-      if (typeof context.credential !== 'string' || context.credential === '') {
-        throw new CredentialError(`No credential was presented for "${tool.name}"`, {
-          tool: tool.name,
-          callId,
-        });
-      }
-      const time = now();
-      const principal = await enforcement.verifier.verify(context.credential, {
-        audience: context.audience,
-        now: time,
-      });
-
-      stage = 'context';
-      const storedLabels =
-        context.sessionId !== undefined && enforcement.sessions
-          ? await enforcement.sessions.labels(context.sessionId)
-          : [];
-      let request = buildRequest({ tool, kind, input, callId, principal, context, time, storedLabels });
-
-      stage = 'enrich';
-      if (enforcement.riskScorer) {
-        const risk = await enforcement.riskScorer.score(request);
-        if (typeof risk !== 'number' || Number.isNaN(risk) || risk < 0 || risk > 1) {
-          throw new TypeError(`Risk scorer returned ${String(risk)}; expected a number in [0, 1]`);
-        }
-        request = { ...request, context: { ...request.context, risk } };
-      }
-
-      stage = 'decide';
-      const decision = await enforcement.decider.decide(request);
-      if (!isDecision(decision)) throw new TypeError('Decider returned a value that is not a Decision');
+      const { input, principal, request, decision } = await decideCall(
+        { ...tool, kind, input: rawInput, callId },
+        context,
+        enforcement,
+        progress,
+      );
       scope.decided(request, decision);
       if (decision.effect === 'deny') {
         throw new AccessDeniedError(`Denied "${tool.name}": ${decision.reason}`, {
@@ -207,23 +178,23 @@ export function guard<Input, Output>(
         });
       }
 
-      stage = 'approve';
+      progress.stage = 'approve';
       let approvalId: string | undefined;
       if (decision.effect === 'approve') {
         approvalId = await obtainApproval(request, decision, context);
       }
 
-      stage = 'obligation';
+      progress.stage = 'obligation';
       for (const obligation of decision.obligations) {
         const handler = handlers[obligation.type];
         if (!handler) throw new TypeError(`No handler for obligation "${obligation.type}"`);
         await handler.before?.(obligation, request);
       }
 
-      stage = 'intent';
+      progress.stage = 'intent';
       await scope.intent(request, decision);
 
-      stage = 'execute';
+      progress.stage = 'execute';
       executed = true;
       output = await tool.execute(input, {
         principal,
@@ -234,13 +205,14 @@ export function guard<Input, Output>(
         signal: context.signal,
       });
 
-      stage = 'obligation';
+      progress.stage = 'obligation';
       for (const obligation of decision.obligations) {
         await handlers[obligation.type]?.after?.(obligation, request, output);
       }
     } catch (error) {
-      const final = executed && stage === 'execute' ? error : classify(stage, error, tool.name, callId);
-      await settle(scope, outcomeOf(final, executed && stage === 'execute'), tool.name, callId);
+      const fromBody = executed && progress.stage === 'execute';
+      const final = fromBody ? error : classify(progress.stage, error, tool.name, callId);
+      await settle(scope, outcomeOf(final, fromBody), tool.name, callId);
       throw final;
     }
     await settle(scope, { status: 'ok', output }, tool.name, callId);
@@ -282,51 +254,135 @@ export function guard<Input, Output>(
   });
 }
 
-async function validateInput<Input>(
-  tool: ToolDefinition<Input, unknown>,
-  rawInput: unknown,
-  callId: string,
-): Promise<Input> {
-  const result = await tool.inputSchema['~standard'].validate(rawInput);
+/** A call to evaluate: the declared tool, the raw input and the call id. */
+export interface CallToEvaluate<Input> {
+  readonly kind?: ActionKind | undefined;
+  readonly name: string;
+  readonly effect: Effect;
+  readonly target?: string | undefined;
+  readonly inputSchema: StandardSchemaV1<unknown, Input>;
+  /** The raw input, validated here. */
+  readonly input: unknown;
+  readonly callId: string;
+}
+
+/** A call taken through the loop up to the decision. */
+export interface EvaluatedCall<Input> {
+  /** The validated input. */
+  readonly input: Input;
+  readonly principal: Principal;
+  readonly request: ActionRequest;
+  readonly decision: Decision;
+}
+
+/**
+ * Runs the first stages of the loop (validate, verify, context, enrich, decide) without proposing,
+ * executing or recording anything, and returns the request exactly as `guard()` would build it
+ * together with the policy's decision. For adapters that must answer "would this be allowed?" ahead
+ * of execution (the AI SDK's `toolApproval`); the call is still decided afresh when it runs.
+ *
+ * A decision (allow, deny, approve) is a value; a failure at any stage throws an `AccessDeniedError`
+ * (a `GuardFaultError` for faults), so nothing here can fail open.
+ *
+ * @example
+ * ```ts
+ * const { decision } = await evaluate(
+ *   { name: 'send_money', effect: 'send', inputSchema, input, callId },
+ *   { credential },
+ *   palisade,
+ * );
+ * ```
+ */
+export async function evaluate<Input>(
+  call: CallToEvaluate<Input>,
+  context: CallContext,
+  enforcement: Enforcement,
+): Promise<EvaluatedCall<Input>> {
+  const progress: StageTracker = { stage: 'validate' };
+  try {
+    return await decideCall(
+      call,
+      mergeCallContext(enforcement.scope?.current(), context),
+      enforcement,
+      progress,
+    );
+  } catch (error) {
+    throw classify(progress.stage, error, call.name, call.callId);
+  }
+}
+
+interface StageTracker {
+  stage: GuardStage;
+}
+
+/** The loop up to the decision; `progress.stage` names the stage that was running if it throws. */
+async function decideCall<Input>(
+  call: CallToEvaluate<Input>,
+  context: CallContext,
+  enforcement: Enforcement,
+  progress: StageTracker,
+): Promise<EvaluatedCall<Input>> {
+  progress.stage = 'validate';
+  const result = await call.inputSchema['~standard'].validate(call.input);
   if (result.issues) {
     const issues = result.issues.map((issue) => ({
       path: formatIssuePath(issue.path),
       message: issue.message,
     }));
-    throw new InputValidationError(tool.name, issues, { callId });
+    throw new InputValidationError(call.name, issues, { callId: call.callId });
   }
-  return result.value;
-}
+  const input = result.value;
 
-function buildRequest<Input>(parts: {
-  tool: ToolDefinition<Input, unknown>;
-  kind: ActionKind;
-  input: Input;
-  callId: string;
-  principal: Principal;
-  context: CallContext;
-  time: number;
-  storedLabels: readonly string[];
-}): ActionRequest {
-  const { tool, context } = parts;
+  progress.stage = 'verify';
+  if (typeof context.credential !== 'string' || context.credential === '') {
+    throw new CredentialError(`No credential was presented for "${call.name}"`, {
+      tool: call.name,
+      callId: call.callId,
+    });
+  }
+  const time = (enforcement.now ?? Date.now)();
+  const principal = await enforcement.verifier.verify(context.credential, {
+    audience: context.audience,
+    now: time,
+  });
+
+  progress.stage = 'context';
+  const storedLabels =
+    context.sessionId !== undefined && enforcement.sessions
+      ? await enforcement.sessions.labels(context.sessionId)
+      : [];
   const requestContext: RequestContext = {
-    time: parts.time,
+    time,
     sessionId: context.sessionId,
-    labels: [...new Set([...parts.storedLabels, ...(context.labels ?? [])])],
+    labels: [...new Set([...storedLabels, ...(context.labels ?? [])])],
     userMessages: [...(context.userMessages ?? [])],
     audience: context.audience,
     attributes: { ...context.attributes },
   };
-  return {
-    kind: parts.kind,
-    name: tool.name,
-    effect: tool.effect,
-    target: tool.target,
-    input: parts.input,
-    callId: parts.callId,
-    principal: parts.principal,
+  let request: ActionRequest = {
+    kind: call.kind ?? 'tool',
+    name: call.name,
+    effect: call.effect,
+    target: call.target,
+    input,
+    callId: call.callId,
+    principal,
     context: requestContext,
   };
+
+  progress.stage = 'enrich';
+  if (enforcement.riskScorer) {
+    const risk = await enforcement.riskScorer.score(request);
+    if (typeof risk !== 'number' || Number.isNaN(risk) || risk < 0 || risk > 1) {
+      throw new TypeError(`Risk scorer returned ${String(risk)}; expected a number in [0, 1]`);
+    }
+    request = { ...request, context: { ...request.context, risk } };
+  }
+
+  progress.stage = 'decide';
+  const decision = await enforcement.decider.decide(request);
+  if (!isDecision(decision)) throw new TypeError('Decider returned a value that is not a Decision');
+  return { input, principal, request, decision };
 }
 
 /** Errors Palisade raised on purpose pass through; anything else becomes a fault at its stage. */

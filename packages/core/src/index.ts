@@ -24,14 +24,16 @@ export {
   TokenRevokedError,
 } from './errors.js';
 export type {
+  CallToEvaluate,
   Enforcement,
+  EvaluatedCall,
   GuardedTool,
   ObligationHandler,
   RiskScorer,
   ToolDefinition,
   ToolExecutionContext,
 } from './guard.js';
-export { guard } from './guard.js';
+export { evaluate, guard } from './guard.js';
 export type { CallRecord, MemoryRecorder } from './memory-recorder.js';
 export { createMemoryRecorder } from './memory-recorder.js';
 export type { AgentIdentity, Principal, UserIdentity } from './principal.js';
@@ -59,16 +61,6 @@ export {
   toApprovalRow,
 } from './stores/approval-store.js';
 export type {
-  Revocation,
-  RevocationInput,
-  RevocationKind,
-  RevocationQuery,
-  RevocationStore,
-} from './stores/revocation-store.js';
-export { REVOCATION_KINDS } from './stores/revocation-store.js';
-export type { RevocationIndex } from './stores/revocation-index.js';
-export { createRevocationIndex, normalizeRevocationInput } from './stores/revocation-index.js';
-export type {
   AuditChainHead,
   AuditChainLine,
   AuditChainState,
@@ -76,3 +68,13 @@ export type {
 } from './stores/audit-chain-store.js';
 export { AuditChainConflictError } from './stores/audit-chain-store.js';
 export type { CounterConsumeResult, CounterStore } from './stores/counter-store.js';
+export type { RevocationIndex } from './stores/revocation-index.js';
+export { createRevocationIndex, normalizeRevocationInput } from './stores/revocation-index.js';
+export type {
+  Revocation,
+  RevocationInput,
+  RevocationKind,
+  RevocationQuery,
+  RevocationStore,
+} from './stores/revocation-store.js';
+export { REVOCATION_KINDS } from './stores/revocation-store.js';

@@ -198,7 +198,9 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
   }
 
   function recordDenial(agent: string): void {
-    const tripped = breakerState.recordDenial(agent, now(), enforced.breaker);
+    const config = enforced.breaker;
+    if (config?.denials === undefined) return;
+    const tripped = breakerState.recordDenial(agent, now(), config);
     if (tripped) events.emit('breaker-trip', tripped);
   }
 

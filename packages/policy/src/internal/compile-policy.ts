@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type ActionKind, canonicalJson, isPersistentEffect, type Obligation, type Principal } from '@palisade/core';
+import {
+  type ActionKind,
+  canonicalJson,
+  isPersistentEffect,
+  type Obligation,
+  type Principal,
+} from '@palisade/core';
 import type {
   ApprovalMode,
   EgressRule,
@@ -177,7 +183,12 @@ export function compilePolicy(
       persistent: isPersistentEffect(entry.effect),
       obligations:
         entry.trust === 'untrusted'
-          ? Object.freeze([Object.freeze({ type: 'label-session', labels: Object.freeze([...(entry.taintLabels ?? ['tainted'])]) })])
+          ? Object.freeze([
+              Object.freeze({
+                type: 'label-session',
+                labels: Object.freeze([...(entry.taintLabels ?? ['tainted'])]),
+              }),
+            ])
           : NO_OBLIGATIONS,
       limits: limitsPerTool.get(name) ?? [],
     });

@@ -286,11 +286,8 @@ function subjectMiss(
 }
 
 function missingPermission(agent: boolean, user: boolean, request: ActionRequest): string {
-  const missing: string[] = [];
-  if (!agent) missing.push(`agent ${request.principal.agent.id}`);
-  if (!user) {
-    const who = request.principal.user;
-    missing.push(who ? `user ${who.id}` : 'a call without a user');
-  }
-  return `no rule allows ${missing.join(' or ')} to call "${request.name}" (default deny)`;
+  const who = request.principal.user;
+  const userText = who === undefined ? 'a call without a user' : `user ${who.id}`;
+  const missing = agent ? userText : user ? `agent ${request.principal.agent.id}` : `agent ${request.principal.agent.id} or ${userText}`;
+  return `no rule allows ${missing} to call "${request.name}" (default deny)`;
 }

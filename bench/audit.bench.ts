@@ -145,26 +145,27 @@ try {
   await provider.shutdown();
 
   // Hash-chain append throughput to the file store, 1,000 appends in flight.
+  // Keys in code-unit order, as the recorder builds its records.
   const record = (index: number) => ({
     callId: `call-${index}`,
-    tool: 'update_ticket',
+    decision: {
+      effect: 'allow',
+      obligations: [],
+      policyVersion: 'sha256:v1',
+      reason: 'allowed',
+      ruleIds: ['r1'],
+    },
     request: {
       agent: principal.agent.id,
-      user: 'alice',
-      roles: ['support'],
       delegation: [...principal.delegation],
       effect: 'write',
       inputDigest: 'a'.repeat(64),
       labels: [],
+      roles: ['support'],
       time: 1_700_000_000_000 + index,
+      user: 'alice',
     },
-    decision: {
-      effect: 'allow',
-      reason: 'allowed',
-      ruleIds: ['r1'],
-      policyVersion: 'sha256:v1',
-      obligations: [],
-    },
+    tool: 'update_ticket',
   });
   const throughput: Array<[string, number]> = [];
   for (const durable of [false, true]) {

@@ -5,11 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES: readonly string[] = [
-  'identity',
-  'approval',
-  'audit',
-];
+const BENCHES: readonly string[] = ['identity', 'approval', 'audit', 'policy'];
 
 const only = process.argv.slice(2);
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -17,9 +13,13 @@ let failed = 0;
 for (const name of BENCHES) {
   if (only.length > 0 && !only.includes(name)) continue;
   console.log(`\n=== ${name} ===`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@palisade/source', `${here}${name}.bench.ts`], {
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@palisade/source', `${here}${name}.bench.ts`],
+    {
+      stdio: 'inherit',
+    },
+  );
   if (result.status !== 0) failed += 1;
 }
 process.exitCode = failed === 0 ? 0 : 1;

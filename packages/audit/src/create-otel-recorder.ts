@@ -268,20 +268,21 @@ function toError(error: unknown): Error {
 
 function decisionAttributes(request: ActionRequest, decision: Decision, inputDigest: string): Attributes {
   const { principal, context } = request;
+  // The SDK copies array values itself; empty ones carry nothing and are left out.
   const attributes: Attributes = {
     [ATTR_PALISADE_DECISION]: decision.effect,
-    [ATTR_PALISADE_RULE_IDS]: [...decision.ruleIds],
+    [ATTR_PALISADE_RULE_IDS]: decision.ruleIds as string[],
     [ATTR_PALISADE_POLICY_VERSION]: decision.policyVersion,
     [ATTR_PALISADE_DECISION_REASON]: decision.reason,
     [ATTR_PALISADE_INPUT_DIGEST]: inputDigest,
     [ATTR_GEN_AI_AGENT_ID]: principal.agent.id,
-    [ATTR_PALISADE_DELEGATION_CHAIN]: [...principal.delegation],
-    [ATTR_PALISADE_SESSION_LABELS]: [...context.labels],
   };
+  if (principal.delegation.length > 0) attributes[ATTR_PALISADE_DELEGATION_CHAIN] = principal.delegation as string[];
+  if (context.labels.length > 0) attributes[ATTR_PALISADE_SESSION_LABELS] = context.labels as string[];
   if (principal.agent.name !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = principal.agent.name;
   if (principal.user) {
     attributes[ATTR_USER_ID] = principal.user.id;
-    attributes[ATTR_USER_ROLES] = [...principal.user.roles];
+    attributes[ATTR_USER_ROLES] = principal.user.roles as string[];
     if (principal.user.tenant !== undefined) attributes[ATTR_PALISADE_TENANT] = principal.user.tenant;
   }
   if (principal.task !== undefined) attributes[ATTR_PALISADE_TASK] = principal.task;

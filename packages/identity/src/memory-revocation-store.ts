@@ -32,6 +32,15 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
   const now = options.now ?? Date.now;
   const index = createRevocationIndex();
   let closed = false;
+  let prunedAt = Number.NEGATIVE_INFINITY;
+
+  // Pruning walks every entry: at most once a minute, so revoking stays O(1) amortised.
+  function prune(): void {
+    const time = now();
+    if (time - prunedAt < 60_000) return;
+    prunedAt = time;
+    index.prune(time, graceSeconds);
+  }
 
   function open(): void {
     if (closed) throw new Error('The revocation store is closed');
@@ -41,7 +50,7 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
     async revoke(input) {
       open();
       const revocation: Revocation = { ...normalizeRevocationInput(input), revokedAt: now() };
-      index.prune(now(), graceSeconds);
+      prune();
       return index.add(revocation);
     },
     async check(query) {
@@ -50,8 +59,11 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
     },
     async list() {
       open();
-      index.prune(now(), graceSeconds);
-      return index.list();
+      prune();
+      const nowSeconds = now() / 1000;
+      return index
+        .list()
+        .filter((entry) => entry.expiresAt === undefined || entry.expiresAt + graceSeconds >= nowSeconds);
     },
     async close() {
       closed = true;

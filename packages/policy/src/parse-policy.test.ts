@@ -127,3 +127,60 @@ describe('parsePolicy', () => {
     expect(() => parsePolicy('', { format: 'toml' as 'yaml' })).toThrow(TypeError);
   });
 });
+
+describe('parsePolicy: limits, breaker and egress sections', () => {
+  it('accepts a full document', () => {
+    const policy = parsePolicy(`
+tools:
+  refund: { effect: write, grant: required }
+rules: []
+limits:
+  - { id: money, tools: [refund], per: [user], window: 1d, max: 500, sum: input.amount }
+breaker: { denials: 5, window: 10m, risk: 0.9 }
+egress:
+  - { id: api, effect: allow, schemes: [https], hosts: ['*.example'], ports: [443], methods: [GET], paths: [/v1/], addresses: [10.0.0.0/8] }
+`);
+    expect(policy.limits?.[0]?.sum).toBe('input.amount');
+  });
+
+  it('names each bad part', () => {
+    const issues = issuesOf(() =>
+      parsePolicy(
+        `
+tools:
+  out: { effect: send, kind: egress }
+rules: []
+limits:
+  - { id: a, max: 5, sum: context.risk, window: 1w }
+  - { id: a, tools: [nope], max: 0 }
+breaker: { risk: 2, trips: 3 }
+egress:
+  - { id: e, effect: allow, addresses: [10.0.0.0/33], methods: [get] }
+`,
+        { source: 'p.yaml' },
+      ),
+    );
+    expect(issues.map((issue) => issue.path).sort()).toEqual(
+      ['breaker.risk', 'breaker.trips', 'egress[0].methods[0]', 'limits[0].window', 'limits[1].max'].sort(),
+    );
+    const consistency = issuesOf(() =>
+      parsePolicy(`
+tools:
+  out: { effect: send, kind: egress }
+rules: []
+limits:
+  - { id: a, max: 5, sum: context.risk }
+  - { id: a, tools: [nope], max: 1 }
+egress:
+  - { id: e, effect: allow, addresses: [10.0.0.0/33] }
+`),
+    );
+    expect(consistency.map((issue) => issue.path)).toEqual([
+      'tools.out.kind',
+      'limits[0].sum',
+      'limits[1].id',
+      'limits[1].tools[0]',
+      'egress[0].addresses[0]',
+    ]);
+  });
+});

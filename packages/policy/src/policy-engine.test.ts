@@ -239,3 +239,42 @@ describe('createPolicyEngine: failing closed', () => {
     expect(decision.effect).toBe('deny');
   });
 });
+
+describe('createPolicyEngine: egress requests', () => {
+  const policy = definePolicy({
+    tools: {},
+    rules: [],
+    egress: [{ id: 'api', effect: 'allow', hosts: ['api.example'], schemes: ['https'], paths: ['/v1/'] }],
+  });
+  const local = createPolicyEngine({ policy });
+  const egress = (input: Record<string, unknown>) =>
+    makeRequest({
+      name: 'fetch',
+      kind: 'egress',
+      input: {
+        url: 'x',
+        scheme: 'https',
+        host: 'api.example',
+        port: 443,
+        method: 'GET',
+        path: '/v1/a',
+        address: '93.184.216.34',
+        ...input,
+      },
+    });
+
+  it('decides egress against the egress rules and explains them', () => {
+    expect(local.decide(egress({})).effect).toBe('allow');
+    expect(local.decide(egress({ path: '/admin' })).effect).toBe('deny');
+    expect(local.decide(egress({ address: '10.0.0.8' })).reason).toContain('private');
+    const explanation = local.explain(egress({ host: 'evil.example' }));
+    expect(explanation.rules).toEqual([
+      { id: 'api', effect: 'allow', matched: false, detail: 'host evil.example is not listed' },
+    ]);
+  });
+
+  it('denies an egress request without the fields it needs', () => {
+    expect(local.decide(egress({ port: '443' })).effect).toBe('deny');
+    expect(local.decide(egress({ address: 'localhost' })).reason).toContain('not an IP address');
+  });
+});

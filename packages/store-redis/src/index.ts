@@ -1,6 +1,6 @@
 export type { RedisApprovalStoreOptions } from './approval-store.js';
 export { createRedisApprovalStore } from './approval-store.js';
-export type { RedisRevocationStore, RedisRevocationStoreOptions } from './revocation-store.js';
-export { createRedisRevocationStore } from './revocation-store.js';
 export type { RedisCounterStore, RedisCounterStoreOptions } from './counter-store.js';
 export { createRedisCounterStore } from './counter-store.js';
+export type { RedisRevocationStore, RedisRevocationStoreOptions } from './revocation-store.js';
+export { createRedisRevocationStore } from './revocation-store.js';

@@ -1,23 +1,24 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ActionRequest, CallDescriptor, CallOutcome, Decision } from '@palisade/core';
 import type { ContentCapture } from './content-capture.js';
 import { fastCanonicalJson } from './fast-canonical-json.js';
 
 /** SHA-256 (hex) of the canonical JSON form of `value`. */
 export function digestOf(value: unknown): string {
-  return createHash('sha256')
-    .update(fastCanonicalJson(value ?? null))
-    .digest('hex');
+  return hash('sha256', fastCanonicalJson(value ?? null), 'hex');
 }
+
+// Every object below is built with its keys in code-unit order, so `fastCanonicalJson` can hand it
+// to JSON.stringify as it is.
 
 /** The decision as it is recorded (obligations by type only: their fields may hold content). */
 export function decisionData(decision: Decision): Record<string, unknown> {
   return {
     effect: decision.effect,
+    obligations: decision.obligations.map((obligation) => obligation.type),
+    policyVersion: decision.policyVersion,
     reason: decision.reason,
     ruleIds: [...decision.ruleIds],
-    policyVersion: decision.policyVersion,
-    obligations: decision.obligations.map((obligation) => obligation.type),
   };
 }
 
@@ -29,23 +30,23 @@ export function requestData(
 ): Record<string, unknown> {
   const { principal, context } = request;
   return {
-    kind: request.kind,
-    effect: request.effect,
-    target: request.target,
     agent: principal.agent.id,
-    user: principal.user?.id,
-    roles: principal.user ? [...principal.user.roles] : undefined,
-    tenant: principal.user?.tenant,
+    audience: context.audience,
     delegation: [...principal.delegation],
-    task: principal.task,
-    tokenId: principal.tokenId,
-    sessionId: context.sessionId,
+    effect: request.effect,
+    input: capture.redacted(request.input, { tool: request.name, field: 'input' }),
+    inputDigest,
+    kind: request.kind,
     labels: [...context.labels],
     risk: context.risk,
-    audience: context.audience,
+    roles: principal.user ? [...principal.user.roles] : undefined,
+    sessionId: context.sessionId,
+    target: request.target,
+    task: principal.task,
+    tenant: principal.user?.tenant,
     time: context.time,
-    inputDigest,
-    input: capture.redacted(request.input, { tool: request.name, field: 'input' }),
+    tokenId: principal.tokenId,
+    user: principal.user?.id,
   };
 }
 
@@ -59,9 +60,9 @@ export function intentData(
 ): Record<string, unknown> {
   return {
     callId: call.callId,
-    tool: call.name,
-    request: requestData(request, inputDigest, capture),
     decision: decisionData(decision),
+    request: requestData(request, inputDigest, capture),
+    tool: call.name,
   };
 }
 
@@ -69,10 +70,10 @@ export function intentData(
 export function errorData(error: Error): Record<string, unknown> {
   const fields = error as Error & { code?: unknown; stage?: unknown };
   return {
-    name: error.name,
     code: typeof fields.code === 'string' ? fields.code : undefined,
-    stage: typeof fields.stage === 'string' ? fields.stage : undefined,
     message: error.message,
+    name: error.name,
+    stage: typeof fields.stage === 'string' ? fields.stage : undefined,
   };
 }
 
@@ -84,18 +85,19 @@ export function resultData(
   intentWritten: boolean,
   capture: ContentCapture,
 ): Record<string, unknown> {
-  const data: Record<string, unknown> = { callId: call.callId, tool: call.name, status: outcome.status };
-  if (outcome.status === 'ok') {
-    data.output = capture.redacted(outcome.output, { tool: call.name, field: 'output' });
-  } else {
-    data.error = errorData(outcome.error);
-  }
-  if (!intentWritten) {
-    data.call = { kind: call.kind, effect: call.effect, target: call.target };
-    if (decided) {
-      data.request = requestData(decided.request, decided.inputDigest, capture);
-      data.decision = decisionData(decided.decision);
-    }
-  }
-  return data;
+  const withoutIntent = !intentWritten;
+  return {
+    call: withoutIntent ? { effect: call.effect, kind: call.kind, target: call.target } : undefined,
+    callId: call.callId,
+    decision: withoutIntent && decided ? decisionData(decided.decision) : undefined,
+    error: outcome.status === 'ok' ? undefined : errorData(outcome.error),
+    output:
+      outcome.status === 'ok'
+        ? capture.redacted(outcome.output, { tool: call.name, field: 'output' })
+        : undefined,
+    request:
+      withoutIntent && decided ? requestData(decided.request, decided.inputDigest, capture) : undefined,
+    status: outcome.status,
+    tool: call.name,
+  };
 }

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, hash, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '@palisade/core';
 
 /** The `prev` of the first record. */
@@ -44,7 +44,7 @@ export function recordHash(record: Omit<ParsedRecord, 'hash'> & { hash?: string 
 }
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** What a checkpoint's Ed25519 signature covers. */

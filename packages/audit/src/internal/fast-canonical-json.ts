@@ -1,65 +1,54 @@
+import { canonicalJson } from '@palisade/core';
+
 /**
- * RFC 8785 canonical JSON, the same text as `canonicalJson` from `@palisade/core` (a property test
- * holds the two together), written for the audit write path: every record is serialised once on the
- * way into the chain, and this loop-and-concatenate form is about twice as fast. Verification uses
- * core's `canonicalJson`, so a divergence could never go unnoticed.
+ * RFC 8785 canonical JSON, the same text as `canonicalJson` from `@palisade/core`, made cheap for
+ * the audit write path. Where every object's keys are already in code-unit order and the tree
+ * holds nothing but plain objects, arrays, strings, finite numbers, booleans and null (the shape
+ * of every record Palisade builds itself), `JSON.stringify` produces exactly the canonical text and
+ * runs natively; anything else goes through core's `canonicalJson`. Verification always uses core's
+ * `canonicalJson`, and a property test holds the two together.
  */
 export function fastCanonicalJson(value: unknown): string {
-  return serialize(value, '$', []);
+  return isCanonicalShape(value, 0) ? JSON.stringify(value) : canonicalJson(value);
 }
 
-// Strings without these characters serialise as themselves between quotes.
-const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+// Deeper trees (or cycles) take the careful path.
+const MAX_DEPTH = 64;
 
-function quote(text: string): string {
-  return NEEDS_ESCAPING.test(text) ? JSON.stringify(text) : `"${text}"`;
-}
-
-function serialize(value: unknown, where: string, stack: object[]): string {
-  if (value === null) return 'null';
+function isCanonicalShape(value: unknown, depth: number): boolean {
+  if (value === null) return true;
   switch (typeof value) {
     case 'string':
-      return quote(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${where}`);
-      // String() and JSON.stringify() agree on finite numbers (both print -0 as 0).
-      return String(value);
     case 'boolean':
-      return value ? 'true' : 'false';
+      return true;
+    case 'number':
+      return Number.isFinite(value);
     case 'object':
       break;
     default:
-      throw new TypeError(`canonicalJson: ${typeof value} is not JSON at ${where}`);
+      return false;
   }
-  const object = value as Record<string, unknown> & { toJSON?: unknown };
-  if (typeof object.toJSON === 'function')
-    return serialize((object.toJSON as () => unknown).call(object), where, stack);
-  if (stack.includes(object)) throw new TypeError(`canonicalJson: cycle at ${where}`);
-  stack.push(object);
-  let out: string;
-  if (Array.isArray(object)) {
-    out = '[';
-    for (let index = 0; index < object.length; index += 1) {
-      const item: unknown = object[index];
-      if (item === undefined) throw new TypeError(`canonicalJson: undefined at ${where}[${index}]`);
-      if (index > 0) out += ',';
-      out += serialize(item, `${where}[${index}]`, stack);
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      const item: unknown = value[index];
+      // `undefined` (or a hole) is an error for canonicalJson and `null` for JSON.stringify.
+      if (item === undefined || !isCanonicalShape(item, depth + 1)) return false;
     }
-    out += ']';
-  } else {
-    // The default sort compares UTF-16 code units, which is what RFC 8785 asks for.
-    const keys = Object.keys(object).sort();
-    out = '{';
-    let first = true;
-    for (const key of keys) {
-      const item = object[key];
-      if (item === undefined) continue;
-      if (first) first = false;
-      else out += ',';
-      out += `${quote(key)}:${serialize(item, `${where}.${key}`, stack)}`;
-    }
-    out += '}';
+    return true;
   }
-  stack.pop();
-  return out;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  const record = value as Record<string, unknown>;
+  if (typeof record.toJSON === 'function') return false;
+  const keys = Object.keys(record);
+  let previous: string | undefined;
+  for (const key of keys) {
+    // JSON.stringify follows property order (integer-like keys first): it must already be sorted.
+    if (previous !== undefined && !(previous < key)) return false;
+    previous = key;
+    const item = record[key];
+    if (item !== undefined && !isCanonicalShape(item, depth + 1)) return false;
+  }
+  return true;
 }

@@ -25,12 +25,6 @@ export interface RevocationIndex {
   readonly size: number;
 }
 
-const SEPARATOR = '\u0000';
-
-function keyOf(kind: RevocationKind, value: string): string {
-  return kind + SEPARATOR + value;
-}
-
 /**
  * Validates a revocation to be recorded and returns a clean copy.
  *
@@ -75,11 +69,18 @@ export function normalizeRevocationInput(input: RevocationInput): RevocationInpu
  * ```
  */
 export function createRevocationIndex(): RevocationIndex {
-  const entries = new Map<string, Revocation>();
+  // One map per kind: a check looks values up as they are, without building a composite key.
+  const byKind: Record<RevocationKind, Map<string, Revocation>> = {
+    token: new Map(),
+    agent: new Map(),
+    task: new Map(),
+    key: new Map(),
+  };
+  let size = 0;
   return {
     add(revocation) {
-      const key = keyOf(revocation.kind, revocation.value);
-      const existing = entries.get(key);
+      const entries = byKind[revocation.kind];
+      const existing = entries.get(revocation.value);
       if (existing) {
         // A later revocation of the same target may only extend how long it is remembered.
         if (
@@ -87,50 +88,57 @@ export function createRevocationIndex(): RevocationIndex {
           (revocation.expiresAt === undefined || revocation.expiresAt > existing.expiresAt)
         ) {
           const { expiresAt: _dropped, ...rest } = existing;
-          const kept: Revocation =
-            revocation.expiresAt === undefined ? rest : { ...rest, expiresAt: revocation.expiresAt };
-          entries.set(key, Object.freeze(kept));
+          const kept: Revocation = Object.freeze(
+            revocation.expiresAt === undefined ? rest : { ...rest, expiresAt: revocation.expiresAt },
+          );
+          entries.set(revocation.value, kept);
           return kept;
         }
         return existing;
       }
       const frozen = Object.freeze({ ...revocation });
-      entries.set(key, frozen);
+      entries.set(revocation.value, frozen);
+      size += 1;
       return frozen;
     },
     match(query) {
-      if (entries.size === 0) return undefined;
-      for (const tokenId of query.tokenIds) {
-        const hit = entries.get(keyOf('token', tokenId));
-        if (hit) return hit;
-      }
-      for (const agent of query.agents) {
-        const hit = entries.get(keyOf('agent', agent));
-        if (hit) return hit;
-      }
-      if (query.task !== undefined) {
-        const hit = entries.get(keyOf('task', query.task));
-        if (hit) return hit;
-      }
-      if (query.keyId !== undefined) {
-        const hit = entries.get(keyOf('key', query.keyId));
-        if (hit) return hit;
-      }
-      return undefined;
-    },
-    list: () => [...entries.values()],
-    prune(nowMs, graceSeconds) {
-      let dropped = 0;
-      for (const [key, revocation] of entries) {
-        if (revocation.expiresAt !== undefined && (revocation.expiresAt + graceSeconds) * 1000 < nowMs) {
-          entries.delete(key);
-          dropped += 1;
+      if (size === 0) return undefined;
+      const { token, agent, task, key } = byKind;
+      if (token.size > 0) {
+        for (const tokenId of query.tokenIds) {
+          const hit = token.get(tokenId);
+          if (hit) return hit;
         }
       }
+      if (agent.size > 0) {
+        for (const id of query.agents) {
+          const hit = agent.get(id);
+          if (hit) return hit;
+        }
+      }
+      if (query.task !== undefined && task.size > 0) {
+        const hit = task.get(query.task);
+        if (hit) return hit;
+      }
+      if (query.keyId !== undefined && key.size > 0) return key.get(query.keyId);
+      return undefined;
+    },
+    list: () => REVOCATION_KINDS.flatMap((kind) => [...byKind[kind].values()]),
+    prune(nowMs, graceSeconds) {
+      let dropped = 0;
+      for (const entries of Object.values(byKind)) {
+        for (const [value, revocation] of entries) {
+          if (revocation.expiresAt !== undefined && (revocation.expiresAt + graceSeconds) * 1000 < nowMs) {
+            entries.delete(value);
+            dropped += 1;
+          }
+        }
+      }
+      size -= dropped;
       return dropped;
     },
     get size() {
-      return entries.size;
+      return size;
     },
   };
 }

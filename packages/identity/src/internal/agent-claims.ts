@@ -68,6 +68,8 @@ function agentIn(id: string, rules: ClaimRules, role: string): string {
   return id;
 }
 
+const REGISTERED = new Set(REGISTERED_AGENT_CLAIMS);
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -156,21 +158,21 @@ export function readAgentClaims(
   }
 
   const extra: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(claims)) {
-    if (!REGISTERED_AGENT_CLAIMS.includes(name)) extra[name] = value;
+  for (const name in claims) {
+    if (!REGISTERED.has(name)) extra[name] = deepFreeze(claims[name]);
   }
   if (tenant !== undefined) extra.tenant = tenant;
 
-  const principal: Principal = deepFreeze({
-    agent: { id: current, name: parseAgentId(current)!.name, instance },
-    user: userIsSubject ? { id: sub, roles, tenant } : undefined,
-    delegation: userIsSubject ? [sub, ...agents] : [...agents],
+  const principal: Principal = Object.freeze({
+    agent: Object.freeze({ id: current, name: current.slice(current.lastIndexOf('/') + 1), instance }),
+    user: userIsSubject ? Object.freeze({ id: sub, roles, tenant }) : undefined,
+    delegation: Object.freeze(userIsSubject ? [sub, ...agents] : [...agents]),
     scopes,
     task,
     tokenId: jti,
     issuer: rules.issuer,
     expiresAt,
-    claims: extra,
+    claims: Object.freeze(extra),
   });
   const query: RevocationQuery = Object.freeze({
     tokenIds: Object.freeze([jti, ...ancestors]),

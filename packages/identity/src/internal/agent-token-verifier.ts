@@ -9,7 +9,14 @@ import { AGENT_TOKEN_TYPE } from '../agent-token.js';
 import type { AgentVerifierOptions } from '../agent-verifier.js';
 import { TokenReplayedError } from '../errors.js';
 import { type AgentTokenFacts, readAgentClaims } from './agent-claims.js';
-import { parseCompactJws, parseJsonObject, verifyParsedJws } from './compact-jws.js';
+import {
+  type CheckedHeader,
+  type ParsedJws,
+  parseCompactJws,
+  parseJsonObject,
+  verifyParsedJws,
+} from './compact-jws.js';
+import type { VerificationKey } from './jwk.js';
 import { keyLookup } from './key-source.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
 
@@ -77,19 +84,30 @@ export function createAgentTokenVerifier(options: AgentVerifierOptions, where: s
   if (replay !== undefined && typeof replay.consume !== 'function')
     throw new TypeError(`${where}: replay must be a ReplayCache`);
   const byPrincipal = new WeakMap<Principal, AgentTokenFacts>();
+  const headerCache = new Map<string, CheckedHeader>();
   const cache = createVerifiedTokenCache<CacheEntry>(
     count(where, options.cacheMaxEntries, 10_000, 'cacheMaxEntries'),
   );
 
-  async function coldVerify(token: string, nowSeconds: number): Promise<CacheEntry> {
-    const parsed = parseCompactJws(token, { maxLength, algorithms });
+  /** Structural and header checks of a token not seen before. */
+  function parseAgentToken(token: string): ParsedJws & { kid: string } {
+    const parsed = parseCompactJws(token, { maxLength, algorithms, headerCache });
     if (parsed.header.typ !== AGENT_TOKEN_TYPE) {
       throw new CredentialError(
         `The token type ${JSON.stringify(parsed.header.typ)} is not ${AGENT_TOKEN_TYPE}`,
       );
     }
     if (parsed.kid === undefined) throw new CredentialError('The token names no key ("kid")');
-    const key = await lookup(parsed.kid);
+    return parsed as ParsedJws & { kid: string };
+  }
+
+  /** Signature and claim checks; the result is cached until the token's `exp`. */
+  function verifyAgentToken(
+    token: string,
+    parsed: ParsedJws & { kid: string },
+    key: VerificationKey | undefined,
+    nowSeconds: number,
+  ): CacheEntry {
     if (!key)
       throw new CredentialError(`The token is signed with an unknown key ${JSON.stringify(parsed.kid)}`);
     verifyParsedJws(parsed, key);
@@ -106,7 +124,13 @@ export function createAgentTokenVerifier(options: AgentVerifierOptions, where: s
       throw new TypeError('verify(): now must be epoch milliseconds');
     const nowSeconds = nowMs / 1000;
     if (typeof token !== 'string') throw new CredentialError('The credential is not a string');
-    const entry = cache.get(token) ?? (await coldVerify(token, nowSeconds));
+    let entry = cache.get(token);
+    if (entry === undefined) {
+      const parsed = parseAgentToken(token);
+      const found = lookup(parsed.kid);
+      // A static key set answers synchronously: no extra turn of the event loop for it.
+      entry = verifyAgentToken(token, parsed, found instanceof Promise ? await found : found, nowSeconds);
+    }
     const facts = entry.facts;
 
     if (nowSeconds >= facts.expiresAt + tolerance) throw new TokenExpiredError('The token has expired');

@@ -1,23 +1,41 @@
+import { isUtf8 } from 'node:buffer';
 import { CredentialError } from '@palisade/core';
 import { isJwsAlgorithm, type JwsAlgorithm, verifySignature } from './algorithms.js';
 import { decodeBase64url, isCanonicalBase64url } from './base64url.js';
 import type { VerificationKey } from './jwk.js';
 
-/** A structurally valid compact JWS whose signature has not been checked yet. */
-export interface ParsedJws {
+/** A header that passed the checks of `parseCompactJws`. */
+export interface CheckedHeader {
   readonly header: Readonly<Record<string, unknown>>;
   readonly alg: JwsAlgorithm;
   readonly kid: string | undefined;
+}
+
+/** A structurally valid compact JWS whose signature has not been checked yet. */
+export interface ParsedJws extends CheckedHeader {
   /** `BASE64URL(header) || '.' || BASE64URL(payload)`, the bytes the signature covers. */
   readonly signingInput: Buffer;
   readonly payload: Buffer;
   readonly signature: Buffer;
 }
 
+/** Options for `parseCompactJws`. */
+export interface ParseOptions {
+  /** Largest token accepted, in characters. */
+  readonly maxLength: number;
+  /** Algorithms accepted at all; a key may narrow this further but never widen it. */
+  readonly algorithms: ReadonlySet<string>;
+  /**
+   * Headers already checked, by their base64url text. Tokens signed with one key share one header,
+   * so its decoding and checks run once. Bounded here to a few dozen entries.
+   */
+  readonly headerCache?: Map<string, CheckedHeader> | undefined;
+}
+
 /** Header parameters that carry or point at a key. Trusting any of them lets the sender pick the key. */
 const KEY_CARRYING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const HEADER_CACHE_LIMIT = 64;
 
 function reject(message: string): never {
   throw new CredentialError(message);
@@ -27,7 +45,9 @@ function reject(message: string): never {
 export function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(UTF8.decode(bytes));
+    if (!isUtf8(bytes)) throw new TypeError('not UTF-8');
+    // A byte order mark stays in the text and makes JSON.parse fail: such input is refused.
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     return reject(`${what} is not valid UTF-8 JSON`);
   }
@@ -36,12 +56,23 @@ export function parseJsonObject(bytes: Buffer, what: string): Record<string, unk
   return value as Record<string, unknown>;
 }
 
-/** Options for `parseCompactJws`. */
-export interface ParseOptions {
-  /** Largest token accepted, in characters. */
-  readonly maxLength: number;
-  /** Algorithms accepted at all; a key may narrow this further but never widen it. */
-  readonly algorithms: ReadonlySet<string>;
+function checkHeader(headerSegment: string, algorithms: ReadonlySet<string>): CheckedHeader {
+  const header = parseJsonObject(Buffer.from(headerSegment, 'base64url'), 'The token header');
+  const alg = header.alg;
+  if (typeof alg !== 'string') reject('The token header has no "alg"');
+  if (alg.toLowerCase() === 'none') reject('The token is unsigned ("alg": "none")');
+  if (!isJwsAlgorithm(alg) || !algorithms.has(alg))
+    reject(`The algorithm ${JSON.stringify(alg)} is not allowed`);
+  if ('crit' in header) reject('The token header names critical extensions ("crit") that are not understood');
+  if ('b64' in header) reject('Unencoded payloads ("b64") are not accepted');
+  for (const name of KEY_CARRYING_HEADERS) {
+    if (name in header) reject(`The token header carries "${name}"; keys are never taken from a token`);
+  }
+  const kid = header.kid;
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > 256)) {
+    reject('The token "kid" is malformed');
+  }
+  return Object.freeze({ header: Object.freeze(header), alg, kid: kid as string | undefined });
 }
 
 /**
@@ -69,25 +100,19 @@ export function parseCompactJws(token: unknown, options: ParseOptions): ParsedJw
   const signature = decodeBase64url(signatureSegment);
   if (!signature) reject('The token signature is not canonical base64url');
 
-  const header = parseJsonObject(Buffer.from(headerSegment, 'base64url'), 'The token header');
-  const alg = header.alg;
-  if (typeof alg !== 'string') reject('The token header has no "alg"');
-  if (alg.toLowerCase() === 'none') reject('The token is unsigned ("alg": "none")');
-  if (!isJwsAlgorithm(alg) || !options.algorithms.has(alg))
-    reject(`The algorithm ${JSON.stringify(alg)} is not allowed`);
-  if ('crit' in header) reject('The token header names critical extensions ("crit") that are not understood');
-  if ('b64' in header) reject('Unencoded payloads ("b64") are not accepted');
-  for (const name of KEY_CARRYING_HEADERS) {
-    if (name in header) reject(`The token header carries "${name}"; keys are never taken from a token`);
-  }
-  const kid = header.kid;
-  if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > 256)) {
-    reject('The token "kid" is malformed');
+  const cache = options.headerCache;
+  let checked = cache?.get(headerSegment);
+  if (checked === undefined) {
+    checked = checkHeader(headerSegment, options.algorithms);
+    if (cache) {
+      if (cache.size >= HEADER_CACHE_LIMIT) cache.clear();
+      cache.set(headerSegment, checked);
+    }
   }
   return {
-    header,
-    alg,
-    kid: kid as string | undefined,
+    header: checked.header,
+    alg: checked.alg,
+    kid: checked.kid,
     signingInput: Buffer.from(token.slice(0, second), 'ascii'),
     payload: Buffer.from(payloadSegment, 'base64url'),
     signature,

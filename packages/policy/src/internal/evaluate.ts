@@ -288,6 +288,10 @@ function subjectMiss(
 function missingPermission(agent: boolean, user: boolean, request: ActionRequest): string {
   const who = request.principal.user;
   const userText = who === undefined ? 'a call without a user' : `user ${who.id}`;
-  const missing = agent ? userText : user ? `agent ${request.principal.agent.id}` : `agent ${request.principal.agent.id} or ${userText}`;
+  const missing = agent
+    ? userText
+    : user
+      ? `agent ${request.principal.agent.id}`
+      : `agent ${request.principal.agent.id} or ${userText}`;
   return `no rule allows ${missing} to call "${request.name}" (default deny)`;
 }

@@ -218,6 +218,49 @@ describe('createPalisade() enforcement loop', () => {
     expect(bodies.read).toHaveBeenCalledTimes(1);
   });
 
+  it('enforces the limits of the policy (its obligations are wired in)', async () => {
+    palisade = await createPalisade({
+      trustDomain: 'test.example',
+      agents: AGENTS,
+      audit: createMemoryRecorder(),
+      policy: `${POLICY}
+limits:
+  - id: money-per-day
+    tools: [pay]
+    per: [user]
+    window: 1d
+    max: 100
+    sum: input.amount
+`,
+    });
+    const p = palisade;
+    const paid: number[] = [];
+    const pay = p.guard({
+      name: 'pay',
+      description: 'Pay',
+      inputSchema: z.object({ to: z.string(), amount: z.number() }),
+      effect: 'write',
+      target: 'payments',
+      execute: async ({ amount }) => {
+        paid.push(amount);
+        return 'paid';
+      },
+    });
+    const credential = await p.identity!.issue({ agent: 'helper', user: { id: 'uma', roles: ['finance'] } });
+    await pay.call({ to: 'a', amount: 60 }, { credential });
+    await pay.call({ to: 'a', amount: 40 }, { credential });
+    const over = await pay.call({ to: 'a', amount: 1 }, { credential }).catch((e) => e);
+    expect(over.code).toBe('ERR_LIMIT_EXCEEDED');
+    expect(paid).toEqual([60, 40]);
+  });
+
+  it('scores requests with the behaviour monitor by default', async () => {
+    const { palisade: p, tools, token } = await setup();
+    expect(p.monitor).toBeDefined();
+    expect(p.riskScorer).toBe(p.monitor);
+    await tools.readNote.call({ id: 'n1' }, { credential: await token(['staff']) });
+  });
+
   it('refuses bad options at creation', async () => {
     await expect(createPalisade({ trustDomain: '', policy: POLICY })).rejects.toThrow(TypeError);
     await expect(createPalisade({ trustDomain: 'a.example', policy: 42 as never })).rejects.toThrow(

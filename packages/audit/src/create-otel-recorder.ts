@@ -277,7 +277,8 @@ function decisionAttributes(request: ActionRequest, decision: Decision, inputDig
     [ATTR_PALISADE_INPUT_DIGEST]: inputDigest,
     [ATTR_GEN_AI_AGENT_ID]: principal.agent.id,
   };
-  if (principal.delegation.length > 0) attributes[ATTR_PALISADE_DELEGATION_CHAIN] = principal.delegation as string[];
+  if (principal.delegation.length > 0)
+    attributes[ATTR_PALISADE_DELEGATION_CHAIN] = principal.delegation as string[];
   if (context.labels.length > 0) attributes[ATTR_PALISADE_SESSION_LABELS] = context.labels as string[];
   if (principal.agent.name !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = principal.agent.name;
   if (principal.user) {

@@ -238,6 +238,7 @@ export function createAgentIssuer(options: AgentIssuerOptions): AgentIssuer {
       clockToleranceSeconds: 0,
     },
     where,
+    true,
   );
 
   function resolveAgent(

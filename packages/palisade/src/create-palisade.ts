@@ -12,6 +12,7 @@ import {
   type AuditRecorder,
   type CallContext,
   type CallScope,
+  type CounterStore,
   type CredentialVerifier,
   createCallScope,
   createMemorySessionStore,
@@ -36,7 +37,14 @@ import {
   generateSigningKey,
   type SigningKey,
 } from '@palisade/identity';
-import { createPolicyEngine, type PolicyDocument, parsePolicy } from '@palisade/policy';
+import {
+  type BehaviourMonitor,
+  createBehaviourMonitor,
+  createPolicyEngine,
+  type PolicyDocument,
+  type PolicyEngine,
+  parsePolicy,
+} from '@palisade/policy';
 
 /** Local agent identity: this process issues and verifies its agents' tokens. */
 export interface LocalIdentityOptions {
@@ -88,6 +96,15 @@ export interface PalisadeOptions {
   readonly audit?: OtelRecorderOptions | AuditRecorder | undefined;
   /** Session labels; in memory when omitted. */
   readonly sessions?: SessionStore | undefined;
+  /** Where the policy's limit counters live; in memory when omitted. Share one across replicas. */
+  readonly counters?: CounterStore | undefined;
+  /**
+   * The behaviour monitor that learns each agent's baseline from every decision and scores requests
+   * (`context.risk`) against it. One with default settings when omitted; `false` for none. It is fed
+   * through the audit recorder, so it only learns when `audit` is recorder options, not a recorder.
+   */
+  readonly monitor?: BehaviourMonitor | false | undefined;
+  /** Scores requests; defaults to the behaviour monitor. */
   readonly riskScorer?: RiskScorer | undefined;
   readonly obligations?: Readonly<Record<string, ObligationHandler>> | undefined;
   /** Epoch milliseconds; injectable for tests. */
@@ -104,6 +121,10 @@ export interface Palisade extends Enforcement {
   readonly identity: AgentIssuer | undefined;
   /** The approval service reviewers decide through; absent without approval options. */
   readonly approvalService: ApprovalService | undefined;
+  /** The policy engine, when the policy was given as text or a document. */
+  readonly policy: PolicyEngine | undefined;
+  /** The behaviour monitor, unless disabled. */
+  readonly monitor: BehaviourMonitor | undefined;
   /** Wraps a tool in the enforcement loop. */
   guard<Input, Output>(tool: ToolDefinition<Input, Output>): GuardedTool<Input, Output>;
   /** Runs `fn` with `context` available to every guarded call inside it. */
@@ -135,7 +156,8 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
     throw new TypeError('createPalisade(): trustDomain is required');
   }
   const now = options.now ?? Date.now;
-  const decider = resolveDecider(options.policy);
+  const policy = resolvePolicy(options.policy, options.counters, now);
+  const decider: Decider = policy ?? (options.policy as Decider);
   const registry = createAgentRegistry({
     trustDomain: options.trustDomain,
     agents: options.agents ?? [],
@@ -190,8 +212,17 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
     });
   }
 
-  const recorder: AuditRecorder =
-    options.audit && 'record' in options.audit ? options.audit : createOtelRecorder(options.audit ?? {});
+  const monitor = options.monitor === false ? undefined : (options.monitor ?? createBehaviourMonitor());
+  let recorder: AuditRecorder;
+  if (options.audit && 'record' in options.audit) {
+    recorder = options.audit;
+  } else {
+    const auditOptions = options.audit ?? {};
+    recorder = createOtelRecorder({
+      ...auditOptions,
+      observers: [...(auditOptions.observers ?? []), ...(monitor ? [monitor] : [])],
+    });
+  }
   const scope = createCallScope();
   const sessions = options.sessions ?? createMemorySessionStore();
 
@@ -202,8 +233,9 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
     approvals,
     sessions,
     scope,
-    riskScorer: options.riskScorer,
-    obligations: options.obligations,
+    riskScorer: options.riskScorer ?? monitor,
+    // The policy's own obligations (limits) first; handlers given here may add to or replace them.
+    obligations: { ...policy?.obligationHandlers(), ...options.obligations },
     now,
   };
 
@@ -214,17 +246,29 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
     registry,
     identity,
     approvalService,
+    policy,
+    monitor,
     guard: <Input, Output>(tool: ToolDefinition<Input, Output>) => guard(tool, enforcement),
     run: <T>(context: CallContext, fn: () => T) => scope.run(context, fn),
     close: () => approvalService?.close(),
   });
 }
 
-function resolveDecider(policy: PalisadeOptions['policy']): Decider {
-  if (typeof policy === 'string') return createPolicyEngine({ policy: parsePolicy(policy) });
+/** Builds the engine for policy text or a document; a `Decider` given as is stays as it is. */
+function resolvePolicy(
+  policy: PalisadeOptions['policy'],
+  counters: CounterStore | undefined,
+  now: () => number,
+): PolicyEngine | undefined {
+  if (typeof policy === 'string') return createPolicyEngine({ policy: parsePolicy(policy), counters, now });
   if (typeof policy === 'object' && policy !== null) {
-    if (typeof (policy as Decider).decide === 'function') return policy as Decider;
-    return createPolicyEngine({ policy: policy as PolicyDocument });
+    if (typeof (policy as Decider).decide === 'function') {
+      // A policy engine built elsewhere keeps its obligations (limits); any other Decider has none.
+      return typeof (policy as PolicyEngine).obligationHandlers === 'function'
+        ? (policy as PolicyEngine)
+        : undefined;
+    }
+    return createPolicyEngine({ policy: policy as PolicyDocument, counters, now });
   }
   throw new TypeError('createPalisade(): policy must be policy text, a policy document or a Decider');
 }

@@ -47,8 +47,15 @@ function count(
   return result;
 }
 
-/** Builds an agent token verifier; `where` names the caller in option errors. */
-export function createAgentTokenVerifier(options: AgentVerifierOptions, where: string): AgentTokenVerifier {
+/**
+ * Builds an agent token verifier; `where` names the caller in option errors. `trackFacts` keeps what
+ * was learnt about each returned principal (for delegation); plain verifiers do without the cost.
+ */
+export function createAgentTokenVerifier(
+  options: AgentVerifierOptions,
+  where: string,
+  trackFacts = false,
+): AgentTokenVerifier {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options are required`);
   if (typeof options.issuer !== 'string' || options.issuer === '')
     throw new TypeError(`${where}: issuer is required`);
@@ -113,7 +120,7 @@ export function createAgentTokenVerifier(options: AgentVerifierOptions, where: s
     verifyParsedJws(parsed, key);
     const claims = parseJsonObject(parsed.payload, 'The token claim set');
     const entry = { facts: readAgentClaims(claims, parsed.kid, rules) };
-    byPrincipal.set(entry.facts.principal, entry.facts);
+    if (trackFacts) byPrincipal.set(entry.facts.principal, entry.facts);
     cache.set(token, entry, entry.facts.expiresAt + tolerance, nowSeconds);
     return entry;
   }

@@ -23,7 +23,8 @@ function usage(): string {
   return `Usage: palisade <command> [options]\n\nCommands:\n${lines.join('\n')}\n`;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (invokedDirectly || process.argv[1]?.endsWith('/palisade')) {
   const io: CliIo = {
     stdout: (text) => process.stdout.write(text),

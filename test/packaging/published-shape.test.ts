@@ -24,13 +24,19 @@ interface Manifest {
 const packages = readdirSync(join(root, 'packages'))
   .map((dir) => ({ dir: join(root, 'packages', dir) }))
   .filter(({ dir }) => existsSync(join(dir, 'package.json')))
-  .map(({ dir }) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest }))
+  .map(({ dir }) => ({
+    dir,
+    manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest,
+  }))
   .filter(({ manifest }) => !manifest.private);
 
 const built = packages.every(({ dir }) => existsSync(join(dir, 'dist', 'index.js')));
 if (!built) {
-  if (process.env.CI === 'true') throw new Error('packages are not built; the test script builds them before testing');
-  console.warn('SKIPPED: packages are not built (run `npx -y pnpm@10 build`); published-shape tests are skipped');
+  if (process.env.CI === 'true')
+    throw new Error('packages are not built; the test script builds them before testing');
+  console.warn(
+    'SKIPPED: packages are not built (run `npx -y pnpm@10 build`); published-shape tests are skipped',
+  );
 }
 
 describe.skipIf(!built)('published packages', () => {
@@ -68,10 +74,14 @@ describe.skipIf(!built)('published packages', () => {
           .map((subpath) => `await import(${JSON.stringify(join(manifest.name, subpath))});`)
           .join('\n');
         // Run from the package itself so its own dependencies resolve as they would for a user.
-        const output = execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', `${script}\nconsole.log('ok')`], {
-          cwd: dir,
-          encoding: 'utf8',
-        });
+        const output = execFileSync(
+          process.execPath,
+          ['--no-warnings', '--input-type=module', '-e', `${script}\nconsole.log('ok')`],
+          {
+            cwd: dir,
+            encoding: 'utf8',
+          },
+        );
         expect(output.trim()).toBe('ok');
       }, 60_000);
     });

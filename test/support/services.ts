@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 
 /** Connection strings the service-backed tests use; override them through the environment. */
-export const POSTGRES_URL = process.env.PALISADE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL =
+  process.env.PALISADE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.PALISADE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CHROMIUM_PATH = process.env.PALISADE_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -41,6 +42,8 @@ export async function requireService(service: Service): Promise<boolean> {
   if (process.env.CI === 'true') {
     throw new Error(`${service} is required when CI=true but is not available at ${where}`);
   }
-  console.warn(`SKIPPED: ${service} is not available at ${where}; its tests are skipped (they are mandatory with CI=true)`);
+  console.warn(
+    `SKIPPED: ${service} is not available at ${where}; its tests are skipped (they are mandatory with CI=true)`,
+  );
   return false;
 }

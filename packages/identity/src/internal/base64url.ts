@@ -8,14 +8,12 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const VALUES = new Int8Array(128).fill(-1);
 for (let index = 0; index < ALPHABET.length; index++) VALUES[ALPHABET.charCodeAt(index)] = index;
 
+const ALPHABET_ONLY = /^[A-Za-z0-9_-]*$/;
+
 /** True when `text` is canonical unpadded base64url. */
 export function isCanonicalBase64url(text: string): boolean {
   const length = text.length;
-  if (length % 4 === 1) return false;
-  for (let index = 0; index < length; index++) {
-    const code = text.charCodeAt(index);
-    if (code >= 128 || VALUES[code] === -1) return false;
-  }
+  if (length % 4 === 1 || !ALPHABET_ONLY.test(text)) return false;
   if (length === 0) return true;
   const last = VALUES[text.charCodeAt(length - 1)]!;
   // Two trailing characters carry 8 bits (4 unused), three carry 16 bits (2 unused).

@@ -24,7 +24,7 @@ describe('no loss under 100,000 concurrent guarded calls', () => {
   let receiver: OtlpReceiver;
   let dir: string;
   beforeAll(async () => {
-    receiver = await startOtlpReceiver();
+    receiver = await startOtlpReceiver({ keepAttributes: ['gen_ai.tool.call.id'] });
     dir = mkdtempSync(join(tmpdir(), 'palisade-no-loss-'));
   });
   afterAll(async () => {

@@ -50,7 +50,14 @@ function decodeAttributes(
   return Object.fromEntries((list ?? []).map(({ key, value }) => [key, decodeValue(value)]));
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/**
+ * Starts the receiver. `keepAttributes` limits the attributes kept per span (a 100,000-span test
+ * needs only the call id), to keep memory down.
+ */
+export async function startOtlpReceiver(
+  options: { keepAttributes?: readonly string[] } = {},
+): Promise<OtlpReceiver> {
+  const keep = options.keepAttributes ? new Set(options.keepAttributes) : undefined;
   const spans: ReceivedSpan[] = [];
   const contentTypes = new Set<string>();
   let requests = 0;
@@ -92,7 +99,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
               parentSpanId: span.parentSpanId || undefined,
               kind: span.kind,
               status: span.status ?? {},
-              attributes: decodeAttributes(span.attributes),
+              attributes: decodeAttributes(
+                keep ? span.attributes?.filter(({ key }) => keep.has(key)) : span.attributes,
+              ),
               resource,
               scope: scopeSpans.scope?.name ?? '',
             });

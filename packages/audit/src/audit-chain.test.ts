@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditChainConflictError, type AuditChainLine } from '@palisade/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditChain } from './audit-chain.js';
 import { AuditChainError } from './audit-chain-error.js';
 import { createFileChainStore } from './file-chain-store.js';
@@ -173,6 +173,31 @@ describe('createAuditChain', () => {
       unsignedTail: 0,
     });
     await expect(chain.append({ type: 'event', data: {} })).rejects.toThrow(/closed/);
+  });
+
+  it('checkpoints on a timer while records keep coming, and not when idle', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = createMemoryChainStore();
+      const chain = createAuditChain({ store, signingKey: privateKey, checkpointIntervalMillis: 1000 });
+      await chain.append({ type: 'event', data: { n: 1 } });
+      await vi.advanceTimersByTimeAsync(1000);
+      await vi.advanceTimersByTimeAsync(3000);
+      const types = () => store.lines.map((line) => (JSON.parse(line) as { type: string }).type);
+      expect(types()).toEqual(['event', 'checkpoint']);
+      await chain.append({ type: 'event', data: { n: 2 } });
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(types()).toEqual(['event', 'checkpoint', 'event', 'checkpoint']);
+      await chain.close();
+      expect(types()).toHaveLength(4);
+      expect(await verifyAuditChain(store, { publicKey })).toMatchObject({
+        ok: true,
+        checkpoints: 2,
+        unsignedTail: 0,
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('validates its options when created', () => {

@@ -253,9 +253,11 @@ function reportBestEffortFailure(error: unknown): void {
   diag.error('@palisade/audit: a best-effort audit record could not be written', error);
 }
 
+/** Best-effort receipts can arrive after the span ended; they are then only in the chain. */
 function markReceipt(span: Span, receipt: Awaited<ReturnType<AuditChain['append']>>): void {
+  if (!span.isRecording()) return;
   if (receipt.status === 'duplicate') span.setAttribute(ATTR_PALISADE_REPLAY, true);
-  else if (span.isRecording()) span.setAttribute(ATTR_PALISADE_AUDIT_SEQUENCE, receipt.sequence);
+  else span.setAttribute(ATTR_PALISADE_AUDIT_SEQUENCE, receipt.sequence);
 }
 
 function okOutput(outcome: CallOutcome): unknown {

@@ -1,5 +1,6 @@
 import { CredentialError, TokenExpiredError, TokenRevokedError } from '@palisade/core';
 import { describe, expect, it } from 'vitest';
+import { createAgentIssuer } from './agent-issuer.js';
 import { AGENT_TOKEN_TYPE } from './agent-token.js';
 import { DelegationError, IssuanceError } from './errors.js';
 import { AUDIENCE, ISSUER, makeIdentity, T0 } from './test-support/identity-fixtures.js';
@@ -208,5 +209,94 @@ describe('revocation', () => {
     await expect(verifier.verify(other, { now: T0 })).resolves.toBeDefined();
     await issuer.revoke({ keyId: 'key-1', reason: 'kill switch' });
     await expect(verifier.verify(other, { now: T0 })).rejects.toThrow(/key key-1: kill switch/);
+  });
+});
+
+describe('attested environment', () => {
+  it('adds the attested environment to the token and requires it where the registration asks', async () => {
+    const attested: string[] = [];
+    const { issuer, verifier, registry } = await makeIdentity({
+      issuer: {
+        attestor: ({ agentId, instance }) => {
+          attested.push(`${agentId}@${instance}`);
+          return {
+            runtime: 'node-24',
+            region: instance === 'pod-eu' ? 'eu-west-1' : 'us-east-1',
+            image_digest: 'sha256:abc',
+          };
+        },
+      },
+    });
+    registry.register({
+      name: 'eu-bot',
+      owner: 'team-eu',
+      purpose: 'Handles EU tickets',
+      tools: ['tickets:read'],
+      environment: { region: ['eu-west-1'], image_digest: 'sha256:abc' },
+    });
+    const token = await issuer.issue({ agent: 'eu-bot', instance: 'pod-eu' });
+    const principal = await verifier.verify(token, { now: T0 });
+    expect(principal.agent.instance).toBe('pod-eu');
+    expect(principal.claims.env).toEqual({
+      runtime: 'node-24',
+      region: 'eu-west-1',
+      image_digest: 'sha256:abc',
+    });
+    expect(attested).toEqual(['spiffe://acme.example/agent/eu-bot@pod-eu']);
+
+    const elsewhere = await issuer
+      .issue({ agent: 'eu-bot', instance: 'pod-us' })
+      .catch((error: unknown) => error);
+    expect(IssuanceError.isInstance(elsewhere)).toBe(true);
+    expect((elsewhere as Error).message).toMatch(/region="us-east-1", not where it was approved to run/);
+  });
+
+  it('refuses the token when the attestor fails or when none is configured for a constrained agent', async () => {
+    const failing = await makeIdentity({
+      issuer: {
+        attestor: () => {
+          throw new Error('metadata service unreachable');
+        },
+      },
+    });
+    const error = await failing.issuer.issue({ agent: 'support-bot' }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(/Attestation of .* failed/);
+    expect(((error as Error).cause as Error).message).toBe('metadata service unreachable');
+
+    const unattested = await makeIdentity();
+    unattested.registry.register({
+      name: 'eu-bot',
+      owner: 'o',
+      purpose: 'p',
+      tools: ['t'],
+      environment: { region: 'eu-west-1' },
+    });
+    await expect(unattested.issuer.issue({ agent: 'eu-bot' })).rejects.toThrow(/no attestor is configured/);
+
+    const malformed = await makeIdentity({ issuer: { attestor: () => ({ region: 42 }) as never } });
+    await expect(malformed.issuer.issue({ agent: 'support-bot' })).rejects.toThrow(
+      /no environment of strings/,
+    );
+  });
+});
+
+describe('createAgentIssuer options', () => {
+  it('validates its options at creation', async () => {
+    const { registry, key } = await makeIdentity();
+    const base = { issuer: ISSUER, audience: AUDIENCE, trustDomain: 'acme.example', keys: key, registry };
+    expect(() => createAgentIssuer({ ...base, issuer: '' })).toThrow(/issuer/);
+    expect(() => createAgentIssuer({ ...base, trustDomain: 'Not Valid' })).toThrow(/trustDomain/);
+    expect(() => createAgentIssuer({ ...base, maxTtlSeconds: 0 })).toThrow(/maxTtlSeconds/);
+    expect(() => createAgentIssuer({ ...base, maxTtlSeconds: 60, defaultTtlSeconds: 120 })).toThrow(
+      /defaultTtlSeconds/,
+    );
+    expect(() => createAgentIssuer({ ...base, registry: {} as never })).toThrow(/registry/);
+    expect(() => createAgentIssuer({ ...base, keys: [] })).toThrow(/keys/);
+    const issuer = createAgentIssuer(base);
+    await expect(
+      issuer.issue({ agent: 'support-bot', user: { id: 'spiffe://x/agent/y', roles: [] } }),
+    ).rejects.toThrow(TypeError);
+    await expect(issuer.issue({ agent: 'support-bot', ttlSeconds: 1.5 })).rejects.toThrow(/ttlSeconds/);
+    await expect(issuer.revoke({ task: 't' })).rejects.toThrow(/without a revocation store/);
   });
 });

@@ -37,6 +37,12 @@ export interface PostgresRevocationStore extends RevocationStore {
   ready(timeoutMs?: number): Promise<void>;
   /** True while the store listens, is loaded and hears its heartbeat. */
   readonly synced: boolean;
+  /**
+   * Calls `listener` with each revocation announced on the channel (by any replica, this one
+   * included), once it is in effect here. Returns a function that removes the listener. For reacting
+   * to revocations (stopping running work); verification needs no listener.
+   */
+  onRevocation(listener: (revocation: Revocation) => void): () => void;
 }
 
 interface SqlRow {
@@ -128,6 +134,7 @@ export function createPostgresRevocationStore(
   const index = createRevocationIndex();
 
   let listener: pg.PoolClient | undefined;
+  const listeners = new Set<(revocation: Revocation) => void>();
   let loaded = false;
   let closed = false;
   let lastHeartbeat = Date.now();
@@ -173,7 +180,16 @@ export function createPostgresRevocationStore(
       if (parsed.from === storeId) lastHeartbeat = Date.now();
     } else if (parsed.type === 'revoked') {
       const revocation = asRevocation(parsed.revocation);
-      if (revocation) index.add(revocation);
+      if (revocation) {
+        index.add(revocation);
+        for (const listener of listeners) {
+          try {
+            listener(revocation);
+          } catch {
+            // A failing listener must not stop the others, nor the store.
+          }
+        }
+      }
     }
   }
 
@@ -306,6 +322,11 @@ export function createPostgresRevocationStore(
     },
     get synced() {
       return synced();
+    },
+    onRevocation(callback) {
+      if (typeof callback !== 'function') throw new TypeError('onRevocation(): listener must be a function');
+      listeners.add(callback);
+      return () => listeners.delete(callback);
     },
     async revoke(input) {
       const revocation = normalizeRevocationInput(input);

@@ -38,6 +38,8 @@ describe.skipIf(!hasRedis)('createRedisRevocationStore on the real Redis', () =>
     await Promise.all([a.ready(), b.ready()]);
     const query = { tokenIds: ['jti-1', 'parent-jti'], agents: ['spiffe://acme.example/agent/bot'] };
     expect(await b.check(query)).toBeUndefined();
+    const heard: unknown[] = [];
+    const stop = b.onRevocation((revocation) => heard.push(revocation));
     const revoked = await a.revoke({
       kind: 'token',
       value: 'parent-jti',
@@ -47,6 +49,12 @@ describe.skipIf(!hasRedis)('createRedisRevocationStore on the real Redis', () =>
     const elapsed = await until(async () => (await b.check(query)) !== undefined);
     expect(await b.check(query)).toEqual(revoked);
     expect(elapsed).toBeLessThan(1000);
+    await until(() => heard.length === 1);
+    expect(heard).toEqual([revoked]);
+    stop();
+    await a.revoke({ kind: 'task', value: 'after-stop' });
+    await until(async () => (await b.check({ tokenIds: [], agents: [], task: 'after-stop' })) !== undefined);
+    expect(heard).toHaveLength(1);
   });
 
   it('a store started later loads earlier revocations; revoking twice keeps the first', async () => {

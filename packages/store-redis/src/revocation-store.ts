@@ -35,6 +35,12 @@ export interface RedisRevocationStore extends RevocationStore {
   ready(timeoutMs?: number): Promise<void>;
   /** True while the store is subscribed, loaded and hearing its heartbeat. */
   readonly synced: boolean;
+  /**
+   * Calls `listener` with each revocation announced on the channel (by any replica, this one
+   * included), once it is in effect here. Returns a function that removes the listener. For reacting
+   * to revocations (stopping running work); verification needs no listener.
+   */
+  onRevocation(listener: (revocation: Revocation) => void): () => void;
 }
 
 type Message = { type: 'revoked'; revocation: Revocation } | { type: 'heartbeat'; from: string };
@@ -116,6 +122,17 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   let closed = false;
   let resync: Promise<void> | undefined;
 
+  const listeners = new Set<(revocation: Revocation) => void>();
+  function announce(revocation: Revocation): void {
+    for (const listener of listeners) {
+      try {
+        listener(revocation);
+      } catch {
+        // A failing listener must not stop the others, nor the store.
+      }
+    }
+  }
+
   function apply(revocation: Revocation | undefined): void {
     if (revocation) index.add(revocation);
   }
@@ -131,7 +148,11 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     if (message.type === 'heartbeat') {
       if (message.from === storeId) lastHeartbeat = Date.now();
     } else if (message.type === 'revoked') {
-      apply(asRevocation(message.revocation));
+      const revocation = asRevocation(message.revocation);
+      if (revocation) {
+        apply(revocation);
+        announce(revocation);
+      }
     }
   });
 
@@ -222,6 +243,11 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
     },
     get synced() {
       return synced();
+    },
+    onRevocation(listener) {
+      if (typeof listener !== 'function') throw new TypeError('onRevocation(): listener must be a function');
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     async revoke(input) {
       const revocation: Revocation = { ...normalizeRevocationInput(input), revokedAt: now() };

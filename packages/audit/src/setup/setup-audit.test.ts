@@ -63,6 +63,17 @@ describe('setupAudit', () => {
     }
   });
 
+  it('refuses a sampler that would drop the audit spans, and leaves nothing registered', async () => {
+    process.env.OTEL_TRACES_SAMPLER = 'always_off';
+    try {
+      await expect(setupAudit({ exporter: new InMemorySpanExporter() })).rejects.toThrow(/sampler/);
+    } finally {
+      delete process.env.OTEL_TRACES_SAMPLER;
+    }
+    const audit = await setupAudit({ exporter: new InMemorySpanExporter() });
+    await audit.shutdown();
+  });
+
   it('validates its options', async () => {
     await expect(setupAudit({ exporter: 'jsonl' })).rejects.toThrow(/needs options.path/);
     await expect(setupAudit({ exporter: 'zipkin' as never })).rejects.toThrow(/options.exporter/);

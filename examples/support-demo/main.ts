@@ -6,9 +6,11 @@
  * loop: verify the agent's token, label the session, decide by policy, ask a human when the policy
  * says so, run, record.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAuditChain, createFileChainStore, verifyAuditChain } from '@palisade/audit';
 import { setupAudit } from '@palisade/audit/setup';
 import { AccessDeniedError, type ActionRequest, type Decision } from '@palisade/core';
 import { createPalisade } from 'palisade';
@@ -26,6 +28,9 @@ export interface DemoRow {
 export interface DemoResult {
   rows: DemoRow[];
   spanFile: string;
+  auditFile: string;
+  /** The Ed25519 public key (PEM) that verifies the audit log's checkpoints. */
+  publicKeyFile: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,11 +49,19 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
   const outputDir = resolve(options.outputDir ?? '.palisade');
   mkdirSync(outputDir, { recursive: true });
   const spanFile = join(outputDir, 'demo-spans.jsonl');
-  rmSync(spanFile, { force: true });
+  const auditFile = join(outputDir, 'demo-audit.jsonl');
+  const publicKeyFile = join(outputDir, 'demo-audit-key.pem');
+  for (const file of [spanFile, auditFile, `${auditFile}.anchors`, `${auditFile}.lock`]) rmSync(file, { force: true });
   const print = options.quiet ? () => {} : (line: string) => console.log(line);
 
   // Spans go to a local JSON-lines file through the real OpenTelemetry SDK.
   const audit = await setupAudit({ exporter: 'jsonl', path: spanFile, serviceName: 'support-demo' });
+
+  // Every call also lands in a hash-chained log with signed checkpoints. Strict mode: a side-effecting
+  // call runs only after its intent record is on disk.
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+  const chain = createAuditChain({ store: createFileChainStore({ path: auditFile }), signingKey: privateKey });
 
   // Each decision is also shown to this observer, which fills the table.
   const decisions = new Map<string, { request: ActionRequest; decision: Decision }>();
@@ -206,13 +219,25 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
   });
 
   palisade.close();
+  await chain.flush();
+  await chain.checkpoint();
+  await chain.close();
   await audit.shutdown();
+  const verification = await verifyAuditChain(createFileChainStore({ path: auditFile }), { publicKey });
 
   print(formatTable(rows));
   print('');
   print(`Mail actually sent to: ${sent.join(', ') || 'nobody'}`);
-  print(`OpenTelemetry spans (JSON lines): ${relative(process.cwd(), spanFile) || spanFile}`);
-  return { rows, spanFile };
+  print(`OpenTelemetry spans (JSON lines): ${shortPath(spanFile)}`);
+  print(`Tamper-evident audit log:         ${shortPath(auditFile)} (${verification.ok ? 'verified' : 'BROKEN'})`);
+  print(
+    `Check it yourself:                npx -y pnpm@10 palisade audit verify ${shortPath(auditFile)} --public-key ${shortPath(publicKeyFile)}`,
+  );
+  return { rows, spanFile, auditFile, publicKeyFile };
+}
+
+function shortPath(file: string): string {
+  return relative(process.cwd(), file) || file;
 }
 
 function formatTable(rows: DemoRow[]): string {

@@ -1,13 +1,14 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main } from 'palisade/cli';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from './main.js';
 
 describe('the support demo', () => {
   it('allows the read, blocks the write and the exfiltration, and routes refunds and tainted sends to a human', async () => {
     const outputDir = mkdtempSync(join(tmpdir(), 'palisade-demo-'));
-    const { rows, spanFile } = await runDemo({ outputDir, quiet: true });
+    const { rows, spanFile, auditFile, publicKeyFile } = await runDemo({ outputDir, quiet: true });
 
     expect(rows.map((row) => [row.call, row.decision, row.result])).toEqual([
       ['lookup_customer C-7', 'allow', 'executed'],
@@ -44,5 +45,18 @@ describe('the support demo', () => {
       expect(['allow', 'deny', 'approve']).toContain(span.attributes['palisade.decision']);
     }
     expect(toolSpans[3]?.attributes['palisade.rule_ids']).toEqual(['recipient-must-come-from-user']);
+
+    // The tamper-evident log verifies with the CLI a user would run, and an edit is caught.
+    const out: string[] = [];
+    const io = {
+      stdout: (text: string) => out.push(text),
+      stderr: (text: string) => out.push(text),
+      env: {},
+      cwd: outputDir,
+    };
+    expect(await main(['audit', 'verify', auditFile, '--public-key', publicKeyFile], io)).toBe(0);
+    const lines = readFileSync(auditFile, 'utf8').split('\n');
+    writeFileSync(auditFile, lines.map((line) => line.replace('"issue_refund"', '"update_crm"')).join('\n'));
+    expect(await main(['audit', 'verify', auditFile, '--public-key', publicKeyFile], io)).not.toBe(0);
   });
 });

@@ -51,7 +51,8 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
   const spanFile = join(outputDir, 'demo-spans.jsonl');
   const auditFile = join(outputDir, 'demo-audit.jsonl');
   const publicKeyFile = join(outputDir, 'demo-audit-key.pem');
-  for (const file of [spanFile, auditFile, `${auditFile}.anchors`, `${auditFile}.lock`]) rmSync(file, { force: true });
+  for (const file of [spanFile, auditFile, `${auditFile}.anchors`, `${auditFile}.lock`])
+    rmSync(file, { force: true });
   const print = options.quiet ? () => {} : (line: string) => console.log(line);
 
   // Spans go to a local JSON-lines file through the real OpenTelemetry SDK.
@@ -61,7 +62,10 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
   // call runs only after its intent record is on disk.
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
-  const chain = createAuditChain({ store: createFileChainStore({ path: auditFile }), signingKey: privateKey });
+  const chain = createAuditChain({
+    store: createFileChainStore({ path: auditFile }),
+    signingKey: privateKey,
+  });
 
   // Each decision is also shown to this observer, which fills the table.
   const decisions = new Map<string, { request: ActionRequest; decision: Decision }>();
@@ -86,6 +90,8 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
       },
     },
     audit: {
+      chain,
+      strict: true,
       observers: [{ observe: (request, decision) => decisions.set(request.callId, { request, decision }) }],
     },
   });
@@ -229,7 +235,9 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
   print('');
   print(`Mail actually sent to: ${sent.join(', ') || 'nobody'}`);
   print(`OpenTelemetry spans (JSON lines): ${shortPath(spanFile)}`);
-  print(`Tamper-evident audit log:         ${shortPath(auditFile)} (${verification.ok ? 'verified' : 'BROKEN'})`);
+  print(
+    `Tamper-evident audit log:         ${shortPath(auditFile)} (${verification.ok ? 'verified' : 'BROKEN'})`,
+  );
   print(
     `Check it yourself:                npx -y pnpm@10 palisade audit verify ${shortPath(auditFile)} --public-key ${shortPath(publicKeyFile)}`,
   );

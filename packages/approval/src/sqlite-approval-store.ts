@@ -1,4 +1,3 @@
-import { DatabaseSync } from 'node:sqlite';
 import {
   type ApprovalRequest,
   type ApprovalRow,
@@ -63,6 +62,9 @@ export function createSqliteApprovalStore(options: SqliteApprovalStoreOptions): 
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new TypeError('createSqliteApprovalStore(): busyTimeoutMs must be a non-negative integer');
   }
+  // Loaded here rather than imported at the top, so that importing the package does not load
+  // `node:sqlite` (and print its experimental-feature warning) for apps that never use this store.
+  const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
   const database = new DatabaseSync(options.path, { timeout: busyTimeoutMs });
   database.exec('PRAGMA journal_mode = WAL');
   database.exec('PRAGMA synchronous = FULL');

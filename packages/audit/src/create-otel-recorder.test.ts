@@ -69,6 +69,23 @@ describe('createOtelRecorder', () => {
     expect(JSON.stringify(span.attributes)).not.toContain('secret body');
   });
 
+  it('names the consumed approval on the span of an approved call', async () => {
+    const recorder = createOtelRecorder({ tracer });
+    const refund = tool(
+      'refund',
+      'write',
+      {
+        verifier,
+        decider: deciderFor({ approve: ['refund'] }),
+        recorder,
+        approvals: { authorize: async () => ({ status: 'approved', approvalId: 'ap-7' }) },
+      },
+      () => 'refunded',
+    );
+    await refund.call({ amount: 500 }, { ...credential, approvalId: 'ap-7' });
+    expect(only().attributes['palisade.approval.id']).toBe('ap-7');
+  });
+
   it('marks a denied call as an error and never runs the body', async () => {
     const recorder = createOtelRecorder({ tracer });
     let ran = false;

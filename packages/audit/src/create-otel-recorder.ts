@@ -29,6 +29,7 @@ import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_GEN_AI_TOOL_TYPE,
   ATTR_PALISADE_ACTION_KIND,
+  ATTR_PALISADE_APPROVAL_ID,
   ATTR_PALISADE_AUDIT_SEQUENCE,
   ATTR_PALISADE_DECISION,
   ATTR_PALISADE_DECISION_REASON,
@@ -182,14 +183,16 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
               // An observer that throws denies the call: the behaviour feed is part of the loop.
               for (const observer of observers) notify(observer, request, decision);
             },
-            async intent(request, decision) {
+            async intent(request, decision, details) {
+              if (details?.approvalId !== undefined)
+                span.setAttribute(ATTR_PALISADE_APPROVAL_ID, details.approvalId);
               if (!chain) return;
               const inputDigest = decided?.inputDigest ?? digestOf(request.input);
               const appended = chain.append(
                 {
                   type: 'intent',
                   key: `intent:${call.callId}`,
-                  data: intentData(call, request, decision, inputDigest, capture),
+                  data: intentData(call, request, decision, inputDigest, capture, details?.approvalId),
                 },
                 { durable },
               );

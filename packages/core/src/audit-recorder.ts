@@ -17,6 +17,12 @@ export type CallOutcome =
   | { readonly status: 'pending-approval'; readonly error: Error }
   | { readonly status: 'error'; readonly error: Error };
 
+/** What else is known when the intent is recorded. */
+export interface IntentDetails {
+  /** The approval consumed for this exact call, when a human approved it. */
+  readonly approvalId?: string | undefined;
+}
+
 /** The record of one call in progress. */
 export interface AuditScope {
   /** The request was built and decided. */
@@ -25,7 +31,7 @@ export interface AuditScope {
    * Durably records the intent to execute. Called after every check passed and before the tool
    * body runs; if it rejects, the call is denied.
    */
-  intent(request: ActionRequest, decision: Decision): Promise<void>;
+  intent(request: ActionRequest, decision: Decision, details?: IntentDetails): Promise<void>;
   /** The call ended; called exactly once per call, whatever the outcome. */
   result(outcome: CallOutcome): void | Promise<void>;
 }

@@ -192,7 +192,7 @@ export function guard<Input, Output>(
       }
 
       progress.stage = 'intent';
-      await scope.intent(request, decision);
+      await scope.intent(request, decision, { approvalId });
 
       progress.stage = 'execute';
       executed = true;

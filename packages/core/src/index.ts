@@ -3,7 +3,13 @@ export { actionDigest } from './action-digest.js';
 export type { ActionKind, ActionRequest, Effect, RequestContext } from './action-request.js';
 export { ACTION_KINDS, EFFECTS, isPersistentEffect } from './action-request.js';
 export type { ApprovalGate, ApprovalOutcome, AuthorizeOptions } from './approval-gate.js';
-export type { AuditRecorder, AuditScope, CallDescriptor, CallOutcome } from './audit-recorder.js';
+export type {
+  AuditRecorder,
+  AuditScope,
+  CallDescriptor,
+  CallOutcome,
+  IntentDetails,
+} from './audit-recorder.js';
 export type { CallContext, CallScope } from './call-context.js';
 export { createCallScope, mergeCallContext } from './call-context.js';
 export { canonicalJson } from './canonical-json.js';

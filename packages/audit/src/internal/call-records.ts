@@ -57,8 +57,10 @@ export function intentData(
   decision: Decision,
   inputDigest: string,
   capture: ContentCapture,
+  approvalId: string | undefined,
 ): Record<string, unknown> {
   return {
+    approvalId,
     callId: call.callId,
     decision: decisionData(decision),
     request: requestData(request, inputDigest, capture),

@@ -7,7 +7,6 @@
  */
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -21,33 +20,13 @@ import { createPostgresApprovalStore } from '@palisade/store-postgres';
 import { createRedisApprovalStore } from '@palisade/store-redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { isReachable, POSTGRES_URL, REDIS_URL } from '../test/support/services.js';
+import { percentile } from './support.js';
 
-const POSTGRES_URL = process.env.PALISADE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.PALISADE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CYCLES = Number(process.env.APPROVAL_BENCH_CYCLES ?? 300);
 const CONCURRENT_CONSUMES = Number(process.env.APPROVAL_BENCH_CONSUMES ?? 2000);
 const CALLERS = 50;
 const suffix = randomBytes(4).toString('hex');
-
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port), timeout: 1000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 function createService(store: ApprovalStore): ApprovalService {
   return createApprovalService({
@@ -126,7 +105,7 @@ async function main(): Promise<void> {
       open: () => createSqliteApprovalStore({ path: join(directory, 'bench.db') }),
     },
   ];
-  if (await reachable(POSTGRES_URL)) {
+  if (await isReachable(POSTGRES_URL)) {
     stores.push({
       name: 'postgres',
       open: () =>
@@ -145,7 +124,7 @@ async function main(): Promise<void> {
   } else {
     console.log(`postgres not reachable at ${POSTGRES_URL}: skipped`);
   }
-  if (await reachable(REDIS_URL)) {
+  if (await isReachable(REDIS_URL)) {
     stores.push({
       name: 'redis',
       open: () =>

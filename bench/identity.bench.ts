@@ -11,7 +11,6 @@
  */
 import { fork } from 'node:child_process';
 import { verify as cryptoVerify, randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   createAgentIssuer,
@@ -26,9 +25,9 @@ import { createRedisRevocationStore, type RedisRevocationStore } from '@palisade
 import { Redis } from 'ioredis';
 import { jwtVerify } from 'jose';
 import pg from 'pg';
+import { isReachable, POSTGRES_URL, REDIS_URL } from '../test/support/services.js';
+import { percentile } from './support.js';
 
-const POSTGRES_URL = process.env.PALISADE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.PALISADE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const COLD_CALLS = Number(process.env.IDENTITY_BENCH_COLD_CALLS ?? 4000);
 const CACHED_BATCHES = 400;
 const BATCH = 1000;
@@ -52,26 +51,6 @@ type SharedStore = RedisRevocationStore | PostgresRevocationStore;
 
 /** Absolute time in milliseconds with sub-millisecond resolution, comparable across processes. */
 const clock = () => performance.timeOrigin + performance.now();
-
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port), timeout: 1000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 function stats(samples: number[]): { p50: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -202,7 +181,7 @@ async function propagation(
   kind: 'redis' | 'postgres',
   url: string,
 ): Promise<{ p50: number; p99: number; max: number } | string> {
-  if (!(await reachable(url))) return `skipped: ${kind} is not reachable at ${url}`;
+  if (!(await isReachable(url))) return `skipped: ${kind} is not reachable at ${url}`;
   const namespace =
     kind === 'redis'
       ? `palisade-bench:revocations:${randomBytes(4).toString('hex')}`

@@ -9,7 +9,8 @@ export const CHROMIUM_PATH = process.env.PALISADE_TEST_CHROMIUM ?? '/usr/bin/chr
 
 export type Service = 'postgres' | 'redis' | 'chromium';
 
-function reachable(url: string): Promise<boolean> {
+/** True when a TCP connection to the URL's host and port opens within a second. */
+export function isReachable(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect({ host: hostname, port: Number(port), timeout: 1000 });
@@ -37,7 +38,7 @@ function reachable(url: string): Promise<boolean> {
  */
 export async function requireService(service: Service): Promise<boolean> {
   const where = service === 'postgres' ? POSTGRES_URL : service === 'redis' ? REDIS_URL : CHROMIUM_PATH;
-  const ok = service === 'chromium' ? existsSync(CHROMIUM_PATH) : await reachable(where);
+  const ok = service === 'chromium' ? existsSync(CHROMIUM_PATH) : await isReachable(where);
   if (ok) return true;
   if (process.env.CI === 'true') {
     throw new Error(`${service} is required when CI=true but is not available at ${where}`);

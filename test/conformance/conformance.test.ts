@@ -1,3 +1,4 @@
+import { ApprovalDeniedError, type CallRecord } from '@palisade/core';
 import { describe, expect, it } from 'vitest';
 import { runAiSdk } from './run-ai-sdk.js';
 import { runLangChain } from './run-langchain.js';
@@ -9,30 +10,36 @@ import {
   groupByCallId,
   outcomes,
   POLICY,
+  SCENARIO,
   type StepOutcome,
 } from './scenario.js';
 
 interface Run {
   readonly setup: ConformanceSetup;
+  readonly groups: ReadonlyMap<string, readonly CallRecord[]>;
   readonly steps: StepOutcome[];
+}
+
+function runFrom(setup: ConformanceSetup, groups: ReadonlyMap<string, readonly CallRecord[]>): Run {
+  return { setup, groups, steps: outcomes(groups) };
 }
 
 const runs: Record<string, () => Promise<Run>> = {
   langchain: async () => {
     const { setup, records } = await runLangChain();
-    return { setup, steps: outcomes(groupByCallId(records)) };
+    return runFrom(setup, groupByCallId(records));
   },
   'ai-sdk': async () => {
     const { setup, records } = await runAiSdk();
-    return { setup, steps: outcomes(groupByCallId(records)) };
+    return runFrom(setup, groupByCallId(records));
   },
   'mcp (server guard)': async () => {
     const { setup, groups } = await runMcp('server');
-    return { setup, steps: outcomes(groups) };
+    return runFrom(setup, groups);
   },
   'mcp (client guard)': async () => {
     const { setup, groups } = await runMcp('client');
-    return { setup, steps: outcomes(groups) };
+    return runFrom(setup, groups);
   },
 };
 
@@ -62,7 +69,25 @@ describe('one policy, one scenario, every framework', () => {
     }
   });
 
-  it('produces the identical sequence of decisions in every framework', async () => {
+  it.each(Object.keys(runs))(
+    '%s records a refused approval once, as an ApprovalDeniedError',
+    async (framework) => {
+      const run = await runOf(framework);
+      const refused = SCENARIO.filter((step) => step.review === 'refuse');
+      expect(refused.length).toBeGreaterThan(0);
+      for (const step of refused) {
+        const records = run.groups.get(step.id) ?? [];
+        const denied = records.filter((record) => record.outcome?.status === 'denied');
+        expect(denied).toHaveLength(1);
+        expect(records.at(-1)).toBe(denied[0]);
+        const error = (denied[0]!.outcome as { error: unknown }).error;
+        expect(ApprovalDeniedError.isInstance(error)).toBe(true);
+        expect(denied[0]!.decision?.effect).toBe('approve');
+      }
+    },
+  );
+
+  it('produces the identical sequence of decisions and final outcomes in every framework', async () => {
     const frameworks = Object.keys(runs);
     const results = await Promise.all(
       frameworks.map(async (framework) => [framework, await runOf(framework)] as const),
@@ -71,6 +96,7 @@ describe('one policy, one scenario, every framework', () => {
       framework,
       decisions: run.steps.map((step) => `${step.tool}:${step.decision}:${step.rules.join('+')}`),
       executed: run.steps.map((step) => step.executed),
+      final: run.steps.map((step) => `${step.step}:${step.final}`),
       world: run.setup.world,
     }));
     const [reference, ...others] = sequences;

@@ -1,7 +1,8 @@
 /**
  * The scenario through the Vercel AI SDK 7: `generateText` with a scripted `MockLanguageModelV4`, the
  * guarded tools and the policy-backed `toolApproval`; a human's answer goes back as a
- * `tool-approval-response` recorded with `recordApprovalResponses`.
+ * `tool-approval-response` recorded with `recordApprovalResponses`, which also records a refusal (the
+ * AI SDK never executes a refused call).
  */
 
 import { guardedToolSettings, recordApprovalResponses } from '@palisade/ai-sdk';
@@ -9,14 +10,7 @@ import type { CallRecord } from '@palisade/core';
 import { generateText, type ModelMessage, stepCountIs, type ToolSet, tool } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { z } from 'zod';
-import {
-  type ConformanceSetup,
-  createConformanceSetup,
-  EFFECTS,
-  SCENARIO,
-  TARGETS,
-  type ToolName,
-} from './scenario.js';
+import { type ConformanceSetup, createConformanceSetup, SCENARIO, type ToolName } from './scenario.js';
 
 const SCHEMAS: Record<ToolName, z.ZodObject> = {
   get_order: z.object({ orderId: z.string() }),
@@ -68,9 +62,8 @@ export async function runAiSdk(): Promise<{ setup: ConformanceSetup; records: re
       execute: async (input: Record<string, unknown>) => setup.bodies[name](input),
     });
   }
+  // Effects and targets come from the policy's catalog.
   const settings = guardedToolSettings(tools, setup.palisade, {
-    effects: EFFECTS,
-    targets: TARGETS,
     context: { credential: setup.agentToken, sessionId: 'conversation-1' },
   });
   const model = scenarioModel();
@@ -101,6 +94,7 @@ export async function runAiSdk(): Promise<{ setup: ConformanceSetup; records: re
     await recordApprovalResponses(messages, {
       approvals: setup.palisade.approvalService!,
       approverCredential: setup.reviewerToken,
+      palisade: setup.palisade,
     });
   }
   setup.palisade.close();

@@ -8,14 +8,7 @@ import type { CallRecord } from '@palisade/core';
 import { palisadeMiddleware, pendingApprovals } from '@palisade/langchain';
 import { createAgent, FakeToolCallingModel } from 'langchain';
 import { z } from 'zod';
-import {
-  type ConformanceSetup,
-  createConformanceSetup,
-  EFFECTS,
-  SCENARIO,
-  TARGETS,
-  type ToolName,
-} from './scenario.js';
+import { type ConformanceSetup, createConformanceSetup, SCENARIO, type ToolName } from './scenario.js';
 
 const SCHEMAS: Record<ToolName, z.ZodObject> = {
   get_order: z.object({ orderId: z.string() }),
@@ -42,7 +35,8 @@ export async function runLangChain(): Promise<{ setup: ConformanceSetup; records
   const agent = createAgent({
     model,
     tools,
-    middleware: [palisadeMiddleware(setup.palisade, { effects: EFFECTS, targets: TARGETS })],
+    // Effects and targets come from the policy's catalog.
+    middleware: [palisadeMiddleware(setup.palisade, {})],
     checkpointer: new MemorySaver(),
   });
   // The context is not checkpointed: every invoke, the resuming ones too, passes it again.

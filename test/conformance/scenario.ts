@@ -2,7 +2,7 @@
  * One policy and one scripted scenario, run through every framework adapter. Each run must reach the
  * same decisions, with the same rules, and change the world the same way.
  */
-import { type CallRecord, createMemoryRecorder, type Effect, type MemoryRecorder } from '@palisade/core';
+import { type CallOutcome, type CallRecord, createMemoryRecorder, type MemoryRecorder } from '@palisade/core';
 import { definePolicy } from '@palisade/policy';
 import { createPalisade, type Palisade } from 'palisade';
 
@@ -67,18 +67,8 @@ export const POLICY = definePolicy({
   ],
 });
 
-/** The tools of the catalog. */
+/** The tools of the catalog. Every adapter reads their effects and targets from the policy. */
 export type ToolName = 'get_order' | 'get_ticket' | 'update_crm' | 'refund' | 'send_email';
-
-/** The effect of every tool, as the policy's catalog says (the adapters that need a map get this one). */
-export const EFFECTS = Object.fromEntries(
-  Object.entries(POLICY.tools).map(([name, entry]) => [name, entry.effect]),
-) as Record<ToolName, Effect>;
-
-/** The target of every tool, from the catalog. */
-export const TARGETS = Object.fromEntries(
-  Object.entries(POLICY.tools).map(([name, entry]) => [name, entry.target ?? '']),
-) as Record<ToolName, string>;
 
 /** What the reviewer does with a step that waits for a human. */
 export type Review = 'approve' | 'refuse' | 'leave-pending';
@@ -114,15 +104,37 @@ export const SCENARIO: readonly ScenarioStep[] = [
 
 /** What every run must agree on, step by step. */
 export const EXPECTED: readonly StepOutcome[] = [
-  { step: 'step-1', tool: 'get_order', decision: 'allow', rules: ['support-reads'], executed: true },
-  { step: 'step-2', tool: 'update_crm', decision: 'deny', rules: ['crm-read-only'], executed: false },
-  { step: 'step-3', tool: 'refund', decision: 'deny', rules: ['refund-limit'], executed: false },
+  {
+    step: 'step-1',
+    tool: 'get_order',
+    decision: 'allow',
+    rules: ['support-reads'],
+    executed: true,
+    final: 'ok',
+  },
+  {
+    step: 'step-2',
+    tool: 'update_crm',
+    decision: 'deny',
+    rules: ['crm-read-only'],
+    executed: false,
+    final: 'denied',
+  },
+  {
+    step: 'step-3',
+    tool: 'refund',
+    decision: 'deny',
+    rules: ['refund-limit'],
+    executed: false,
+    final: 'denied',
+  },
   {
     step: 'step-4',
     tool: 'refund',
     decision: 'approve',
     rules: ['support-refunds', 'refunds-over-100'],
     executed: true,
+    final: 'ok',
   },
   {
     step: 'step-5',
@@ -130,15 +142,31 @@ export const EXPECTED: readonly StepOutcome[] = [
     decision: 'approve',
     rules: ['support-refunds', 'refunds-over-100'],
     executed: false,
+    final: 'denied',
   },
-  { step: 'step-6', tool: 'send_email', decision: 'allow', rules: ['support-mail'], executed: true },
-  { step: 'step-7', tool: 'get_ticket', decision: 'allow', rules: ['support-reads'], executed: true },
+  {
+    step: 'step-6',
+    tool: 'send_email',
+    decision: 'allow',
+    rules: ['support-mail'],
+    executed: true,
+    final: 'ok',
+  },
+  {
+    step: 'step-7',
+    tool: 'get_ticket',
+    decision: 'allow',
+    rules: ['support-reads'],
+    executed: true,
+    final: 'ok',
+  },
   {
     step: 'step-8',
     tool: 'send_email',
     decision: 'approve',
     rules: ['support-mail', 'tainted-mail'],
     executed: false,
+    final: 'pending-approval',
   },
 ];
 
@@ -231,11 +259,17 @@ export interface StepOutcome {
   readonly rules: readonly string[];
   /** Whether the tool body ran (the guard recorded an `ok` outcome). */
   readonly executed: boolean;
+  /**
+   * How the step ended: the outcome of its last attempt (`ok`, `denied` for a deny or a refused
+   * approval, `pending-approval` for a call still waiting for a human).
+   */
+  readonly final: CallOutcome['status'] | 'none';
 }
 
 /**
  * Reduces the records of one run, grouped by step, to what the runs must agree on. A step has several
- * records when a paused call was resumed: each attempt is decided afresh, and all must agree.
+ * records when a paused call was resumed: each attempt is decided afresh, and all must agree; the
+ * last attempt's outcome is how the step ended.
  */
 export function outcomes(groups: ReadonlyMap<string, readonly CallRecord[]>): StepOutcome[] {
   return SCENARIO.map((step) => {
@@ -253,6 +287,7 @@ export function outcomes(groups: ReadonlyMap<string, readonly CallRecord[]>): St
       decision: first.decision?.effect ?? 'none',
       rules: first.decision?.ruleIds ?? [],
       executed: records.some((record) => record.outcome?.status === 'ok'),
+      final: records.at(-1)?.outcome?.status ?? 'none',
     };
   });
 }

@@ -162,7 +162,7 @@ describe('createToolApproval', () => {
     };
     expect(await toolApproval(call(extended, 'exportData', {}))).toMatchObject({
       type: 'denied',
-      reason: expect.stringContaining('has no declared effect'),
+      reason: expect.stringContaining('has no effect in options.effects nor in the policy'),
     });
     const unwrapped = createToolApproval(palisade, {
       ...options,
@@ -306,5 +306,31 @@ describe('createToolApproval', () => {
     expect(() => createToolApproval(palisade, { effects: EFFECTS, userMessages: 'all' as never })).toThrow(
       /userMessages/,
     );
+  });
+});
+
+describe('createToolApproval with the policy catalog', () => {
+  it('decides with the catalog effect and target, and denies (recorded) on a malformed entry', async () => {
+    const catalog: Record<string, unknown> = { getBalance: { effect: 'read', target: 'core-banking' } };
+    const decider = ruleDecider(RULES);
+    const { palisade, recorder } = setup({
+      decider: Object.assign(decider, { document: { tools: catalog } }),
+    });
+    const options = { context: { credential: 'agent-token' } };
+    const tools = guardTools({ getBalance: rawTools().getBalance }, palisade, options);
+    const toolApproval = createToolApproval(palisade, options);
+
+    await expect(toolApproval(call(tools, 'getBalance', {}))).resolves.toMatchObject({ type: 'approved' });
+    expect(decider.requests.at(-1)).toMatchObject({ effect: 'read', target: 'core-banking' });
+
+    // The policy was reloaded with a broken catalog: the check fails closed, and says so on record.
+    catalog.getBalance = { effect: 'peek' };
+    await expect(toolApproval(call(tools, 'getBalance', {}, 'c2'))).resolves.toMatchObject({
+      type: 'denied',
+    });
+    expect(recorder.records.at(-1)).toMatchObject({
+      call: { name: 'getBalance', effect: 'execute', callId: 'c2' },
+      outcome: { status: 'denied' },
+    });
   });
 });

@@ -95,7 +95,7 @@ export function createToolApproval(
       throw new TypeError(`createToolApproval(): palisade.${key} is required and must have ${method}()`);
     }
   }
-  const settings = toolSettings(options, 'createToolApproval()');
+  const settings = toolSettings(options, 'createToolApproval()', palisade);
   const { ttlMs } = options;
   const approvals = options.approvals ?? approvalServiceOf(palisade);
   if (
@@ -113,21 +113,21 @@ export function createToolApproval(
   return async function toolApproval(call: ToolApprovalCall): Promise<ToolApprovalStatus> {
     const { toolCall } = call;
     const name = toolCall.toolName;
-    const descriptor: CallDescriptor = {
-      kind: 'tool',
-      name,
-      // A tool without a declared effect is denied; it is recorded as the most dangerous effect.
-      effect: settings.effectOf(name) ?? 'execute',
-      callId: toolCall.toolCallId,
-      target: settings.targetOf(name),
-    };
+    // A tool without a known effect is denied; it is recorded as the most dangerous effect.
+    let descriptor: CallDescriptor = { kind: 'tool', name, effect: 'execute', callId: toolCall.toolCallId };
     let evaluated: EvaluatedCall | undefined;
     try {
+      const effect = settings.effectOf(name);
+      const target = settings.targetOf(name);
+      if (effect !== undefined) descriptor = { ...descriptor, effect, target };
       const tool = call.tools ? ownValue(call.tools as Record<string, ToolSet[string]>, name) : undefined;
       if (!tool) throw refused(name, toolCall.toolCallId, `"${name}" is not a tool of this tool set`);
-      const effect = settings.effectOf(name);
       if (effect === undefined) {
-        throw refused(name, toolCall.toolCallId, `"${name}" has no declared effect`);
+        throw refused(
+          name,
+          toolCall.toolCallId,
+          `"${name}" has no effect in options.effects nor in the policy's tool catalog`,
+        );
       }
       const runKind = toolRunKind(tool);
       const guardedAtExecution = runKind === 'executable' && isGuardedTool(tool);
@@ -156,7 +156,7 @@ export function createToolApproval(
         {
           name,
           effect,
-          target: settings.targetOf(name),
+          target,
           inputSchema: toStandardSchema(tool.inputSchema),
           input: toolCall.input,
           callId: toolCall.toolCallId,

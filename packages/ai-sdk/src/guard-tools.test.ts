@@ -380,3 +380,45 @@ describe('guardTools', () => {
     );
   });
 });
+
+describe('guardTools with the policy catalog', () => {
+  /** The test enforcement, with a decider that exposes a policy document as a policy engine does. */
+  function withCatalog(tools: Readonly<Record<string, unknown>>) {
+    const { palisade, decider, recorder } = enforcement();
+    const withDocument = { decide: decider.decide, document: { tools } };
+    return { palisade: { ...palisade, decider: withDocument }, decider, recorder };
+  }
+
+  it('takes the effect and target of a tool options.effects does not name from the catalog', async () => {
+    const { palisade, decider, recorder } = withCatalog({
+      getBalance: { effect: 'read', target: 'core-banking' },
+      sendMoney: { effect: 'send', target: 'payments' },
+    });
+    const tools = guardTools(bankTools(), palisade, {
+      effects: { sendMoney: 'write' },
+      context: { credential: 'agent-token' },
+    });
+    await run(tools.getBalance, { account: 'main' }, execution('c1'));
+    expect(decider.requests.at(-1)).toMatchObject({ effect: 'read', target: 'core-banking' });
+    expect(recorder.records.at(-1)?.call).toMatchObject({ effect: 'read', target: 'core-banking' });
+    // The explicit map wins; the catalog's target still applies.
+    await expect(run(tools.sendMoney, { iban: 'DE00', amount: 5 }, execution('c2'))).rejects.toThrow(
+      AccessDeniedError,
+    );
+    expect(decider.requests.at(-1)).toMatchObject({ effect: 'write', target: 'payments' });
+  });
+
+  it('refuses a tool neither names, or whose catalog entry is malformed, when the set is guarded', () => {
+    expect(() =>
+      guardTools(bankTools(), withCatalog({ getBalance: { effect: 'read' } }).palisade, {}),
+    ).toThrow(/"sendMoney" has no effect in options.effects nor in the policy's tool catalog/);
+    expect(() => guardTools(bankTools(), enforcement().palisade, {})).toThrow(TypeError);
+    expect(() =>
+      guardTools(
+        { getBalance: bankTools().getBalance },
+        withCatalog({ getBalance: { effect: 'read', kind: 'rpc' } }).palisade,
+        {},
+      ),
+    ).toThrow(/tool catalog entry "getBalance": kind must be one of/);
+  });
+});

@@ -1,5 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Effect, type Enforcement, type GuardedTool, GuardFaultError, guard } from '@palisade/core';
+import {
+  type CallDescriptor,
+  type Effect,
+  type Enforcement,
+  type GuardedTool,
+  GuardFaultError,
+  guard,
+} from '@palisade/core';
 import type { ToolExecutionOptions, ToolSet } from 'ai';
 import { approvalReferenceOf } from './internal/approval-reference.js';
 import { toStandardSchema } from './internal/input-schema.js';
@@ -27,7 +34,8 @@ export interface GuardToolsOptions<NAMES extends string = string> extends Palisa
  * only then executed. Everything else about each tool (description, schemas, context schema,
  * `toModelOutput`) is kept.
  *
- * A tool that has no entry in `effects` is refused when the tool set is guarded. A call that is
+ * A tool's effect and target come from `effects` / `targets`, else from the policy's tool catalog;
+ * a tool that neither names is refused when the tool set is guarded. A call that is
  * refused at execution throws the `AccessDeniedError` (or `ApprovalRequiredError`), which the AI
  * SDK turns into a `tool-error` result the model reads. The Palisade call id is the AI SDK tool
  * call id, and a human approval obtained through `createToolApproval` is found again in the
@@ -51,7 +59,7 @@ export function guardTools<TOOLS extends ToolSet>(
 ): TOOLS {
   if (typeof tools !== 'object' || tools === null)
     throw new TypeError('guardTools(): tools must be a tool set object');
-  const settings = toolSettings(options, 'guardTools()');
+  const settings = toolSettings(options, 'guardTools()', palisade);
   const unwrappable = options.unwrappable ?? 'refuse';
   if (unwrappable !== 'refuse' && unwrappable !== 'tool-approval') {
     throw new TypeError("guardTools(): options.unwrappable must be 'refuse' or 'tool-approval'");
@@ -67,7 +75,7 @@ export function guardTools<TOOLS extends ToolSet>(
     const effect = settings.effectOf(name);
     if (effect === undefined) {
       throw new TypeError(
-        `guardTools(): tool "${name}" has no effect in options.effects; every tool must declare one`,
+        `guardTools(): tool "${name}" has no effect in options.effects nor in the policy's tool catalog; every tool must declare one`,
       );
     }
     const kind = toolRunKind(tool);
@@ -86,13 +94,14 @@ export function guardTools<TOOLS extends ToolSet>(
 
   function wrapTool(name: string, tool: AnyTool, effect: Effect): AnyTool {
     const original = tool.execute as NonNullable<AnyTool['execute']>;
+    const target = settings.targetOf(name);
     const inner: GuardedTool<unknown, unknown> = guard(
       {
         name,
         description: typeof tool.description === 'string' ? tool.description : '',
         inputSchema: toStandardSchema(tool.inputSchema),
         effect,
-        target: settings.targetOf(name),
+        target,
         async execute(input) {
           const execution = executions.getStore();
           if (!execution) throw new Error(`"${name}" ran outside of its AI SDK execution`);
@@ -114,7 +123,7 @@ export function guardTools<TOOLS extends ToolSet>(
       try {
         explicit = await settings.explicitContext(call);
       } catch (error) {
-        throw await contextFault(name, effect, execution.toolCallId, error);
+        throw await contextFault({ kind: 'tool', name, effect, target, callId: execution.toolCallId }, error);
       }
       const approvalId =
         explicit.approvalId ??
@@ -127,12 +136,8 @@ export function guardTools<TOOLS extends ToolSet>(
   }
 
   /** The call context could not be resolved: the call is denied, and recorded as such. */
-  async function contextFault(
-    name: string,
-    effect: Effect,
-    callId: string,
-    cause: unknown,
-  ): Promise<GuardFaultError> {
+  async function contextFault(call: CallDescriptor, cause: unknown): Promise<GuardFaultError> {
+    const { name, callId } = call;
     const detail = cause instanceof Error ? cause.message : String(cause);
     const fault = new GuardFaultError(`Denied "${name}": the context stage failed (${detail})`, {
       stage: 'context',
@@ -140,7 +145,6 @@ export function guardTools<TOOLS extends ToolSet>(
       callId,
       cause,
     });
-    const call = { kind: 'tool' as const, name, effect, callId, target: settings.targetOf(name) };
     try {
       await recordOutcome(palisade.recorder, { call, outcome: { status: 'denied', error: fault } });
     } catch (recordError) {

@@ -1,5 +1,10 @@
 import { ApproverRejectedError } from '@palisade/approval';
-import { createMemoryRecorder, type Enforcement } from '@palisade/core';
+import {
+  ApprovalDeniedError,
+  createMemoryRecorder,
+  type Enforcement,
+  type MemoryRecorder,
+} from '@palisade/core';
 import { type ModelMessage, tool } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -20,12 +25,13 @@ const INPUT = { iban: 'DE89', amount: 5000 };
 async function pendingTransfer(options: { providerExecuted?: boolean } = {}) {
   const { service } = approvalParts();
   closers.push(() => service.close());
+  const recorder = createMemoryRecorder();
   const palisade: Enforcement = {
     verifier: tokenVerifier(),
     decider: ruleDecider([
       { id: 'all-approve', when: () => true, effect: 'approve', reason: 'needs a human' },
     ]),
-    recorder: createMemoryRecorder(),
+    recorder,
   };
   const shared = {
     effects: { sendMoney: 'send' } as const,
@@ -78,7 +84,7 @@ async function pendingTransfer(options: { providerExecuted?: boolean } = {}) {
       content: [{ type: 'tool-approval-response', approvalId: 'ai-1', approved, reason: 'checked' }],
     },
   ];
-  return { service, pending: pending!, history };
+  return { service, pending: pending!, history, palisade, recorder };
 }
 
 describe('recordApprovalResponses', () => {
@@ -105,6 +111,45 @@ describe('recordApprovalResponses', () => {
       reason: 'checked',
       digest: pending.digest,
     });
+  });
+
+  it('records a refused call once, as denied after an approve decision, through the recorder', async () => {
+    const { service, pending, history, palisade, recorder } = await pendingTransfer();
+    expect(refusalsIn(recorder)).toEqual([]);
+    const options = { approvals: service, approverCredential: 'reviewer-token', palisade };
+    await recordApprovalResponses(history(false), options);
+    // The same messages again: the request is decided already, nothing new is recorded.
+    await recordApprovalResponses(history(false), options);
+
+    const refusals = refusalsIn(recorder);
+    expect(refusals).toHaveLength(1);
+    const [refusal] = refusals;
+    expect(refusal?.call).toMatchObject({ name: 'sendMoney', callId: 'call-1', effect: 'send' });
+    expect(refusal?.decision).toMatchObject({ effect: 'approve', ruleIds: ['all-approve'] });
+    expect(refusal?.request).toMatchObject({ name: 'sendMoney', input: INPUT, callId: 'call-1' });
+    expect(refusal?.outcome?.status).toBe('denied');
+    const error = (refusal?.outcome as { error: unknown }).error;
+    expect(ApprovalDeniedError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ approvalId: pending.id, code: 'ERR_APPROVAL_DENIED' });
+    expect((error as Error).message).toBe('Approval refused for "sendMoney": checked');
+  });
+
+  it('records nothing for an approval, and rejects an enforcement without a recorder', async () => {
+    const { service, history, palisade, recorder } = await pendingTransfer();
+    const before = recorder.records.length;
+    await recordApprovalResponses(history(true), {
+      approvals: service,
+      approverCredential: 'reviewer-token',
+      palisade,
+    });
+    expect(recorder.records).toHaveLength(before);
+    await expect(
+      recordApprovalResponses(history(false), {
+        approvals: service,
+        approverCredential: 'reviewer-token',
+        palisade: {} as never,
+      }),
+    ).rejects.toThrow(/options.palisade must be an enforcement with a recorder/);
   });
 
   it('leaves an earlier decision in place, so repeating a request changes nothing', async () => {
@@ -200,3 +245,7 @@ describe('recordApprovalResponses', () => {
     ).rejects.toThrow(/approverCredential/);
   });
 });
+
+function refusalsIn(recorder: MemoryRecorder) {
+  return recorder.records.filter((record) => record.outcome?.status === 'denied');
+}

@@ -1,8 +1,16 @@
-import { canonicalJson } from '@palisade/core';
+import {
+  type ActionRequest,
+  ApprovalDeniedError,
+  type ApprovalRequest,
+  type AuditRecorder,
+  canonicalJson,
+  type Decision,
+} from '@palisade/core';
 import type { ModelMessage } from 'ai';
 import { ApprovalLinkError } from './approval-link-error.js';
 import { approvalReferenceOf } from './internal/approval-reference.js';
 import { approvalRequestById, toolCallById } from './internal/messages.js';
+import { recordOutcome } from './internal/record-outcome.js';
 import type { ToolApprovalService } from './tool-approval-service.js';
 
 /** Options of `recordApprovalResponses`. */
@@ -14,6 +22,13 @@ export interface RecordApprovalResponsesOptions {
    * service refuses approvers without an allowed role, and requesters approving their own calls.
    */
   readonly approverCredential: string;
+  /**
+   * The enforcement the tools are guarded with (a `createPalisade()` instance). The AI SDK never
+   * executes a call a human refused, so no guard sees it: each refusal recorded here is written to
+   * `palisade.recorder` as the call's final outcome (`denied`, with an `ApprovalDeniedError`), once.
+   * Without it, refused calls leave only their proposal on record.
+   */
+  readonly palisade?: { readonly recorder: AuditRecorder } | undefined;
 }
 
 /** What became of one answer. */
@@ -42,12 +57,17 @@ export interface RecordedApprovalResponse {
  * checked to describe exactly the tool call in the history (call id, tool and input). Answers to a
  * request decided earlier leave that decision in place, so repeating a request is harmless.
  * Approvals of provider-executed tools are consumed here, because handing them on to the provider
- * is their use.
+ * is their use. A refusal is the refused call's final outcome (the AI SDK never executes it): with
+ * `options.palisade`, it is recorded through the enforcement's recorder, once.
  *
  * @example
  * ```ts
  * messages.push({ role: 'tool', content: [{ type: 'tool-approval-response', approvalId, approved: true }] });
- * await recordApprovalResponses(messages, { approvals: approvalService, approverCredential: reviewerToken });
+ * await recordApprovalResponses(messages, {
+ *   approvals: approvalService,
+ *   approverCredential: reviewerToken,
+ *   palisade,
+ * });
  * const result = await generateText({ ...settings, model, messages });
  * ```
  * @see createToolApproval
@@ -60,7 +80,7 @@ export async function recordApprovalResponses(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('recordApprovalResponses(): options must be an object');
   }
-  const { approvals, approverCredential } = options;
+  const { approvals, approverCredential, palisade } = options;
   for (const method of ['get', 'decide', 'consume'] as const) {
     if (typeof approvals?.[method] !== 'function') {
       throw new TypeError(
@@ -70,6 +90,12 @@ export async function recordApprovalResponses(
   }
   if (typeof approverCredential !== 'string' || approverCredential === '') {
     throw new TypeError('recordApprovalResponses(): options.approverCredential must be a non-empty string');
+  }
+  if (
+    palisade !== undefined &&
+    typeof (palisade as { recorder?: { record?: unknown } } | null)?.recorder?.record !== 'function'
+  ) {
+    throw new TypeError('recordApprovalResponses(): options.palisade must be an enforcement with a recorder');
   }
 
   const last = messages.at(-1);
@@ -128,7 +154,67 @@ export async function recordApprovalResponses(
         );
       }
     }
+    // Only the answer that moved the request out of `pending` is recorded, so a refusal is
+    // recorded once however often the same messages come back.
+    if (!decision.approve && palisade) await recordRefusal(palisade.recorder, stored, decision.reason);
     recorded.push({ ...base, status: 'recorded', approved: decision.approve });
   }
   return recorded;
+}
+
+/**
+ * Records a refused call as `guard()` records an attempt whose approval was refused: decided
+ * `approve` by the policy (the decision the reviewer answered, as stored with the proposal), and
+ * ended `denied` with an `ApprovalDeniedError`.
+ */
+async function recordRefusal(
+  recorder: AuditRecorder,
+  stored: ApprovalRequest,
+  reason: string | undefined,
+): Promise<void> {
+  const decision: Decision | undefined = stored.policy && {
+    effect: 'approve',
+    reason: stored.policy.reason,
+    ruleIds: [...stored.policy.ruleIds],
+    policyVersion: stored.policy.policyVersion,
+    obligations: [],
+  };
+  const request: ActionRequest = {
+    kind: stored.kind,
+    name: stored.tool,
+    effect: stored.effect,
+    target: stored.target,
+    input: stored.input,
+    callId: stored.callId,
+    principal: {
+      agent: stored.agent,
+      user: stored.user,
+      delegation: [...stored.delegation],
+      scopes: [],
+      claims: {},
+    },
+    context: {
+      time: stored.decision?.decidedAt ?? Date.now(),
+      labels: [],
+      userMessages: [],
+      audience: stored.audience,
+      attributes: {},
+    },
+  };
+  const error = new ApprovalDeniedError(
+    `Approval refused for "${stored.tool}"${reason ? `: ${reason}` : ''}`,
+    { tool: stored.tool, callId: stored.callId, decision, approvalId: stored.id },
+  );
+  await recordOutcome(recorder, {
+    call: {
+      kind: stored.kind,
+      name: stored.tool,
+      effect: stored.effect,
+      callId: stored.callId,
+      target: stored.target,
+    },
+    request,
+    decision,
+    outcome: { status: 'denied', error },
+  });
 }

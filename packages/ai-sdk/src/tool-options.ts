@@ -20,8 +20,9 @@ export type CallContextSource =
   | ((call: ToolCallInfo) => CallContext | undefined | Promise<CallContext | undefined>);
 
 /**
- * The declared effect of each tool, by name, or a function that names it. A tool without an effect
- * is refused: Palisade never guesses whether a tool only reads.
+ * The declared effect of each tool, by name, or a function that names it. A tool it does not name
+ * takes its effect from the policy's tool catalog; a tool neither names is refused: Palisade never
+ * guesses whether a tool only reads.
  */
 export type EffectMap<NAMES extends string = string> =
   | Readonly<Record<NAMES, Effect>>
@@ -32,9 +33,17 @@ export type EffectMap<NAMES extends string = string> =
  * for the approval check and the execution check to build the same request.
  */
 export interface PalisadeToolOptions<NAMES extends string = string> {
-  /** The effect of every tool (`read`, `write`, `send`, `delete`, `execute`). Required. */
-  readonly effects: EffectMap<NAMES>;
-  /** The system each tool touches (`payments`, `crm`), for rules that match on target. */
+  /**
+   * The effect of each tool (`read`, `write`, `send`, `delete`, `execute`). It wins over the policy's
+   * catalog, whose entry (effect and target) is used for a tool this does not name, when the
+   * enforcement's decider is a `@palisade/policy` engine. A policy denies calls whose effect
+   * disagrees with its catalog; a tool neither names is refused.
+   */
+  readonly effects?: EffectMap<NAMES> | undefined;
+  /**
+   * The system each tool touches (`payments`, `crm`), for rules that match on target. Default: the
+   * target in the policy's catalog.
+   */
   readonly targets?: Readonly<Partial<Record<NAMES, string>>> | undefined;
   /**
    * The call context (credential, session, audience...) for each call. It adds to the context of

@@ -168,7 +168,12 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
   let closed: Promise<void> | undefined;
   let head: AuditChainHead | undefined;
   let opened = false;
-  const keys = new Map<string, true>();
+  // The remembered keys, and the order they came in so the oldest is forgotten first. Evicting
+  // through a Map's iterator would be quadratic: V8 leaves deleted entries in place until the
+  // table is rebuilt, and `keys().next()` walks over every one of them.
+  const keys = new Set<string>();
+  let keyOrder: string[] = [];
+  let oldestKey = 0;
   let sinceCheckpoint = 0;
 
   const timer =
@@ -180,14 +185,26 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
   timer?.unref();
 
   function remembered(key: string): void {
-    keys.set(key, true);
-    if (keys.size > remember) keys.delete(keys.keys().next().value as string);
+    if (keys.has(key)) return;
+    keys.add(key);
+    keyOrder.push(key);
+    if (keys.size > remember) {
+      keys.delete(keyOrder[oldestKey] as string);
+      oldestKey += 1;
+      // Drop the forgotten prefix in bulk, so the order array stays within twice `remember`.
+      if (oldestKey >= remember) {
+        keyOrder = keyOrder.slice(oldestKey);
+        oldestKey = 0;
+      }
+    }
   }
 
   async function open(): Promise<void> {
     const state = await store.open({ recentKeys: remember });
     head = state.head;
     keys.clear();
+    keyOrder = [];
+    oldestKey = 0;
     for (const key of state.recentKeys) remembered(key);
     opened = true;
   }

@@ -141,7 +141,9 @@ export function guard<Input, Output>(
     const descriptor = { kind, name: tool.name, effect: tool.effect, callId, target: tool.target };
     let recorded = false;
     try {
-      return await enforcement.recorder.record(descriptor, async (scope) => {
+      // Not an async arrow: `runLoop` already returns a promise, and wrapping it in another one
+      // would only add microtask hops to every call.
+      return await enforcement.recorder.record(descriptor, (scope) => {
         recorded = true;
         return runLoop(rawInput, context, callId, scope);
       });
@@ -163,7 +165,15 @@ export function guard<Input, Output>(
     let output: Output;
     try {
       const { input, principal, request, decision } = await decideCall(
-        { ...tool, kind, input: rawInput, callId },
+        {
+          kind,
+          name: tool.name,
+          effect: tool.effect,
+          target: tool.target,
+          inputSchema: tool.inputSchema,
+          input: rawInput,
+          callId,
+        },
         context,
         enforcement,
         progress,
@@ -323,7 +333,9 @@ async function decideCall<Input>(
   progress: StageTracker,
 ): Promise<EvaluatedCall<Input>> {
   progress.stage = 'validate';
-  const result = await call.inputSchema['~standard'].validate(call.input);
+  // Standard Schema validates synchronously when it can; only a promise needs the extra hop.
+  const validated = call.inputSchema['~standard'].validate(call.input);
+  const result = isPromiseLike(validated) ? await validated : validated;
   if (result.issues) {
     const issues = result.issues.map((issue) => ({
       path: formatIssuePath(issue.path),
@@ -354,7 +366,7 @@ async function decideCall<Input>(
   const requestContext: RequestContext = {
     time,
     sessionId: context.sessionId,
-    labels: [...new Set([...storedLabels, ...(context.labels ?? [])])],
+    labels: unionOfLabels(storedLabels, context.labels),
     userMessages: [...(context.userMessages ?? [])],
     audience: context.audience,
     attributes: { ...context.attributes },
@@ -411,10 +423,27 @@ function outcomeOf(error: unknown, fromBody: boolean): CallOutcome {
 /** Records the outcome; a recorder that cannot record turns the call into a fault. */
 async function settle(scope: AuditScope, outcome: CallOutcome, tool: string, callId: string): Promise<void> {
   try {
-    await scope.result(outcome);
+    // `result` may return nothing; awaiting only a promise saves a hop on every call.
+    const recorded = scope.result(outcome);
+    if (isPromiseLike(recorded)) await recorded;
   } catch (error) {
     throw fault('record', error, tool, callId);
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** The session's labels, stored and presented, each once, in first-seen order; always a new array. */
+function unionOfLabels(stored: readonly string[], presented: readonly string[] | undefined): string[] {
+  // The common call has no labels at all: skip building a Set for nothing.
+  if (stored.length === 0 && (presented === undefined || presented.length === 0)) return [];
+  return [...new Set([...stored, ...(presented ?? [])])];
 }
 
 function labelSessionHandler(sessions: SessionStore | undefined): ObligationHandler {

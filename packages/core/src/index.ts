@@ -13,6 +13,8 @@ export type {
 export type { CallContext, CallScope } from './call-context.js';
 export { createCallScope, mergeCallContext } from './call-context.js';
 export { canonicalJson } from './canonical-json.js';
+export type { CatalogEntry } from './catalog-entry.js';
+export { catalogEntry } from './catalog-entry.js';
 export type { CredentialVerifier, VerifyOptions } from './credential-verifier.js';
 export type { Decider } from './decider.js';
 export type { Decision, DecisionEffect, Obligation } from './decision.js';
@@ -74,6 +76,7 @@ export type {
 } from './stores/audit-chain-store.js';
 export { AuditChainConflictError } from './stores/audit-chain-store.js';
 export type { CounterConsumeResult, CounterStore } from './stores/counter-store.js';
+export type { ReplayCache } from './stores/replay-cache.js';
 export type { RevocationIndex } from './stores/revocation-index.js';
 export { createRevocationIndex, normalizeRevocationInput } from './stores/revocation-index.js';
 export type {

@@ -1,9 +1,12 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { CredentialError, TokenExpiredError, TokenRevokedError } from '@palisade/core';
 import { describe, expect, it } from 'vitest';
 import { createAgentIssuer } from './agent-issuer.js';
 import { AGENT_TOKEN_TYPE } from './agent-token.js';
 import { DelegationError, IssuanceError } from './errors.js';
+import type { JsonWebKeySet } from './signing-key.js';
 import { AUDIENCE, ISSUER, makeIdentity, T0 } from './test-support/identity-fixtures.js';
+import { createUserTokenVerifier } from './user-token-verifier.js';
 
 function decode(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
   const [header, claims] = token.split('.');
@@ -298,5 +301,88 @@ describe('createAgentIssuer options', () => {
     ).rejects.toThrow(TypeError);
     await expect(issuer.issue({ agent: 'support-bot', ttlSeconds: 1.5 })).rejects.toThrow(/ttlSeconds/);
     await expect(issuer.revoke({ task: 't' })).rejects.toThrow(/without a revocation store/);
+  });
+});
+
+describe('tokens on behalf of a user never outlive the user token', () => {
+  const provider = generateKeyPairSync('ed25519');
+  const jwks = {
+    keys: [{ ...provider.publicKey.export({ format: 'jwk' }), kid: 'idp-1', alg: 'EdDSA', use: 'sig' }],
+  } as JsonWebKeySet;
+  const users = createUserTokenVerifier({
+    issuer: 'https://login.acme.example',
+    audience: 'support-app',
+    keys: jwks,
+  });
+  function userToken(expiresIn: number): string {
+    const input = [
+      { alg: 'EdDSA', kid: 'idp-1', typ: 'JWT' },
+      {
+        iss: 'https://login.acme.example',
+        aud: 'support-app',
+        sub: 'alice',
+        iat: T0 / 1000 - 60,
+        exp: T0 / 1000 + expiresIn,
+        roles: ['support'],
+      },
+    ]
+      .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+      .join('.');
+    return `${input}.${sign(null, Buffer.from(input), provider.privateKey).toString('base64url')}`;
+  }
+
+  it('caps exp at the verified user token expiry, and delegations with it', async () => {
+    const { issuer, verifier } = await makeIdentity();
+    const user = await users.verify(userToken(90), { now: T0 });
+    const token = await issuer.issue({ agent: 'support-bot', user, ttlSeconds: 600 });
+    expect(decode(token).claims.exp).toBe(T0 / 1000 + 90);
+    const principal = await verifier.verify(token, { now: T0 + 80_000 });
+    expect(principal.expiresAt).toBe(T0 / 1000 + 90);
+    const child = await issuer.delegate(token, { agent: 'researcher' });
+    expect(decode(child).claims.exp).toBe(T0 / 1000 + 90);
+    await expect(issuer.delegate(token, { agent: 'researcher', ttlSeconds: 300 })).rejects.toBeInstanceOf(
+      DelegationError,
+    );
+    // Past the user token's expiry (and the 5 s clock tolerance) the agent token is dead too.
+    await expect(verifier.verify(token, { now: T0 + 96_000 })).rejects.toBeInstanceOf(TokenExpiredError);
+    await expect(verifier.verify(child, { now: T0 + 96_000 })).rejects.toBeInstanceOf(TokenExpiredError);
+  });
+
+  it('keeps the shorter lifetime when the user token outlives the requested ttl', async () => {
+    const { issuer } = await makeIdentity();
+    const user = await users.verify(userToken(3600), { now: T0 });
+    const token = await issuer.issue({ agent: 'support-bot', user, ttlSeconds: 120 });
+    expect(decode(token).claims.exp).toBe(T0 / 1000 + 120);
+  });
+
+  it('caps at notAfter, rounding a fractional limit down', async () => {
+    const { issuer } = await makeIdentity();
+    const token = await issuer.issue({ agent: 'support-bot', notAfter: T0 / 1000 + 45.9 });
+    expect(decode(token).claims.exp).toBe(T0 / 1000 + 45);
+    const both = await issuer.issue({
+      agent: 'support-bot',
+      user: { id: 'alice', roles: [], expiresAt: T0 / 1000 + 30 },
+      notAfter: T0 / 1000 + 60,
+    });
+    expect(decode(both).claims.exp).toBe(T0 / 1000 + 30);
+  });
+
+  it('refuses to issue once the user credential or notAfter has passed, and bad limits', async () => {
+    const { issuer } = await makeIdentity();
+    await expect(
+      issuer.issue({ agent: 'support-bot', user: { id: 'alice', roles: [], expiresAt: T0 / 1000 } }),
+    ).rejects.toThrow(/credential of user alice has expired/);
+    await expect(issuer.issue({ agent: 'support-bot', notAfter: T0 / 1000 - 1 })).rejects.toBeInstanceOf(
+      IssuanceError,
+    );
+    await expect(issuer.issue({ agent: 'support-bot', notAfter: Number.NaN })).rejects.toThrow(
+      /notAfter must be epoch seconds/,
+    );
+    await expect(
+      issuer.issue({
+        agent: 'support-bot',
+        user: { id: 'alice', roles: [], expiresAt: '2026' as unknown as number },
+      }),
+    ).rejects.toThrow(/user.expiresAt must be epoch seconds/);
   });
 });

@@ -19,6 +19,12 @@ export interface IssueUser {
   id: string;
   roles: readonly string[];
   tenant?: string | undefined;
+  /**
+   * Epoch seconds after which the user's own credential is no longer valid; the agent token never
+   * outlives it. A `VerifiedUser` from `createUserTokenVerifier` carries its token's `exp` here, so
+   * passing it as `user` caps the agent token at the user token's expiry.
+   */
+  expiresAt?: number | undefined;
 }
 
 /** A request for a token. */
@@ -33,6 +39,12 @@ export interface IssueRequest {
   task?: string | undefined;
   /** Capped at the issuer's `maxTtlSeconds`. Defaults to `defaultTtlSeconds`. */
   ttlSeconds?: number | undefined;
+  /**
+   * Epoch seconds the token must not outlive (for instance the expiry of the session or credential
+   * it derives from): `exp` is capped at it, and at `user.expiresAt` when given. A limit already
+   * reached refuses the token.
+   */
+  notAfter?: number | undefined;
   /** The running instance (pod, process) of the agent. */
   instance?: string | undefined;
   /** One of the issuer's audiences; by default the token names all of them. */
@@ -140,6 +152,15 @@ function wholeSeconds(value: unknown, name: string, where: string, minimum: numb
     throw new TypeError(`${where}: ${name} must be an integer >= ${minimum}`);
   }
   return value;
+}
+
+/** Reads an optional expiry limit in epoch seconds, rounded down so the cap is never exceeded. */
+function epochSeconds(value: unknown, name: string, where: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`${where}: ${name} must be epoch seconds`);
+  }
+  return Math.floor(value);
 }
 
 function optionalText(value: unknown, name: string, where: string): string | undefined {
@@ -331,6 +352,10 @@ export function createAgentIssuer(options: AgentIssuerOptions): AgentIssuer {
             throw new TypeError(`${at}: user.roles is required`);
           optionalText(user.tenant, 'user.tenant', at);
         }
+        const limits = [
+          epochSeconds(user?.expiresAt, 'user.expiresAt', at),
+          epochSeconds(request.notAfter, 'notAfter', at),
+        ].filter((limit) => limit !== undefined);
         const requested = scopeList(request.scopes, at);
         const scopes = requested ?? record.scopes;
         const wider = scopes.filter((scope) => !record.scopes.includes(scope));
@@ -348,13 +373,22 @@ export function createAgentIssuer(options: AgentIssuerOptions): AgentIssuer {
         const ttl = Math.min(wholeSeconds(request.ttlSeconds ?? defaultTtl, 'ttlSeconds', at, 1), maxTtl);
         const env = await attest(record, id, instance, undefined, IssuanceError);
         const iat = Math.floor(now() / 1000);
+        const exp = Math.min(iat + ttl, ...limits);
+        if (exp <= iat) {
+          throw new IssuanceError(
+            user?.expiresAt !== undefined && exp === Math.floor(user.expiresAt)
+              ? `The credential of user ${user.id} has expired; no token can be issued on its behalf`
+              : 'notAfter has passed; no token can be issued',
+            { agent: id },
+          );
+        }
         const claims: Record<string, unknown> = {
           iss: issuerName,
           sub: user ? user.id : id,
           aud: audience ?? (audiences.length === 1 ? audiences[0] : [...audiences]),
           iat,
           nbf: iat,
-          exp: iat + ttl,
+          exp,
           jti: generateId(),
           ...(user ? { act: { sub: id }, roles: [...user.roles] } : {}),
           ...(user?.tenant !== undefined ? { tenant: user.tenant } : {}),

@@ -1,8 +1,13 @@
-import type { CredentialVerifier, Principal, RevocationStore, VerifyOptions } from '@palisade/core';
+import type {
+  CredentialVerifier,
+  Principal,
+  ReplayCache,
+  RevocationStore,
+  VerifyOptions,
+} from '@palisade/core';
 import type { AgentRegistry } from './agent-registry.js';
 import { createAgentTokenVerifier } from './internal/agent-token-verifier.js';
 import type { KeySource } from './internal/key-source.js';
-import type { ReplayCache } from './memory-replay-cache.js';
 import type { SigningAlgorithm } from './signing-key.js';
 
 /** Options for `createAgentVerifier`. */

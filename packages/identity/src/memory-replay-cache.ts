@@ -1,19 +1,17 @@
-/**
- * Remembers the ids of one-time tokens already used, until they expire. A shared implementation lets
- * several replicas enforce one-time use together.
- */
-export interface ReplayCache {
-  /**
-   * Records that `tokenId` (expiring at `expiresAt`, epoch seconds) is being used; resolves `true` the
-   * first time and `false` on any later use. Rejects when the use cannot be recorded.
-   */
-  consume(tokenId: string, expiresAt: number): Promise<boolean>;
-}
+import type { ReplayCache } from '@palisade/core';
+
+export type { ReplayCache };
 
 /** Options for `createMemoryReplayCache`. */
 export interface MemoryReplayCacheOptions {
   /** Most token ids held at once. When full of unexpired ids, new tokens are refused. Default 100000. */
   maxEntries?: number | undefined;
+  /**
+   * Seconds an id is kept after its token's `exp`, to cover the verifier's clock tolerance (a token
+   * is still accepted that long after `exp`). Default 60; must be at least the verifier's
+   * `clockToleranceSeconds`.
+   */
+  graceSeconds?: number | undefined;
   /** Epoch milliseconds; defaults to `Date.now`. */
   now?: (() => number) | undefined;
 }
@@ -33,18 +31,22 @@ export function createMemoryReplayCache(options: MemoryReplayCacheOptions = {}):
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError('createMemoryReplayCache(): maxEntries must be a positive integer');
   }
+  const graceSeconds = options.graceSeconds ?? 60;
+  if (!Number.isSafeInteger(graceSeconds) || graceSeconds < 0) {
+    throw new TypeError('createMemoryReplayCache(): graceSeconds must be a whole number >= 0');
+  }
   const now = options.now ?? Date.now;
   const seen = new Map<string, number>();
 
   function prune(nowSeconds: number): void {
-    for (const [tokenId, expiresAt] of seen) if (expiresAt < nowSeconds) seen.delete(tokenId);
+    for (const [tokenId, expiresAt] of seen) if (expiresAt + graceSeconds < nowSeconds) seen.delete(tokenId);
   }
 
   return {
     async consume(tokenId, expiresAt) {
       const nowSeconds = now() / 1000;
       const previous = seen.get(tokenId);
-      if (previous !== undefined && previous >= nowSeconds) return false;
+      if (previous !== undefined && previous + graceSeconds >= nowSeconds) return false;
       if (seen.size >= maxEntries) {
         prune(nowSeconds);
         if (seen.size >= maxEntries)

@@ -65,6 +65,7 @@ export function guardRetriever(
       context: options.context,
     },
     'guardRetriever()',
+    enforcement,
   );
   const definition: CallDefinition = {
     name: options.name,

@@ -361,3 +361,41 @@ describe('guardTool in a createAgent', () => {
     expect(await setup.service.listPending()).toEqual([]);
   });
 });
+
+describe('guardTool with the policy catalog', () => {
+  /** The test enforcement, with a decider that exposes a policy document as a policy engine does. */
+  function withCatalog(tools: Readonly<Record<string, unknown>>) {
+    const setup = createTestSetup(DECISIONS);
+    const decider = { decide: setup.enforcement.decider.decide, document: { tools } };
+    return { ...setup, enforcement: { ...setup.enforcement, decider } };
+  }
+
+  it('takes the effect and target of a tool options.effects does not name from the catalog', async () => {
+    const setup = withCatalog({ get_ticket: { effect: 'read', target: 'helpdesk' } });
+    const guarded = guardTool(ticketTools().tools.getTicket, setup.enforcement, {});
+    await expect(guarded.invoke({ id: 'T-1' }, { context })).resolves.toBe('Ticket T-1: printer on fire');
+    expect(setup.requests.at(-1)).toMatchObject({ name: 'get_ticket', effect: 'read', target: 'helpdesk' });
+    expect(setup.recorder.records.at(-1)?.call).toMatchObject({ effect: 'read', target: 'helpdesk' });
+  });
+
+  it('lets options.effects and options.targets win over the catalog', async () => {
+    const setup = withCatalog({ get_ticket: { effect: 'read', target: 'helpdesk' } });
+    const guarded = guardTool(ticketTools().tools.getTicket, setup.enforcement, {
+      effects: { get_ticket: 'write' },
+      targets: { get_ticket: 'crm' },
+    });
+    await guarded.invoke({ id: 'T-1' }, { context });
+    expect(setup.requests.at(-1)).toMatchObject({ effect: 'write', target: 'crm' });
+  });
+
+  it('refuses a tool neither names, and a malformed catalog entry, at creation', () => {
+    const { tools } = ticketTools();
+    expect(() =>
+      guardTool(tools.refund, withCatalog({ get_ticket: { effect: 'read' } }).enforcement, {}),
+    ).toThrow(/"refund" has no effect in options.effects nor in the policy's tool catalog/);
+    expect(() => guardTool(tools.getTicket, createTestSetup(DECISIONS).enforcement, {})).toThrow(TypeError);
+    expect(() =>
+      guardTool(tools.getTicket, withCatalog({ get_ticket: { effect: 'peek' } }).enforcement, {}),
+    ).toThrow(/tool catalog entry "get_ticket": effect must be one of/);
+  });
+});

@@ -20,7 +20,8 @@ import { createToolCatalog } from './internal/tool-catalog.js';
  *   `Command({ resume: { approvalId } })`; outside one it throws `ApprovalRequiredError` (repeat the
  *   call inside `scope.run({ approvalId }, ...)` once a reviewer decided).
  *
- * The tool's effect must be listed in `options.effects`; a tool missing there is refused with a
+ * The tool's effect comes from `options.effects`, else from the policy's tool catalog (when the
+ * enforcement's decider is a `@palisade/policy` engine); a tool neither names is refused with a
  * `TypeError` now rather than let through later. JSON-schema tools are validated with the same JSON
  * Schema validator `@langchain/core` uses; provide `options.schemas` for anything else.
  *
@@ -38,5 +39,5 @@ export function guardTool(
   enforcement: Enforcement,
   options: LangChainGuardOptions,
 ): StructuredTool {
-  return guardWithCatalog(tool, enforcement, createToolCatalog(options, 'guardTool()'));
+  return guardWithCatalog(tool, enforcement, createToolCatalog(options, 'guardTool()', enforcement));
 }

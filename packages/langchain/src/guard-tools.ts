@@ -6,8 +6,8 @@ import { createToolCatalog } from './internal/tool-catalog.js';
 
 /**
  * Wraps every tool of a list with `guardTool`, in order. Every tool must have an effect in
- * `options.effects`; one that has none makes the whole call throw a `TypeError`, so no tool slips
- * through unguarded.
+ * `options.effects` or in the policy's tool catalog; one that has neither makes the whole call throw
+ * a `TypeError`, so no tool slips through unguarded.
  *
  * @example
  * ```ts
@@ -23,7 +23,7 @@ export function guardTools(
   options: LangChainGuardOptions,
 ): StructuredTool[] {
   if (!Array.isArray(tools)) throw new TypeError('guardTools(): tools must be an array');
-  const catalog = createToolCatalog(options, 'guardTools()');
+  const catalog = createToolCatalog(options, 'guardTools()', enforcement);
   const names = new Set<string>();
   return tools.map((tool) => {
     if (names.has(tool.name)) throw new TypeError(`guardTools(): two tools are named "${tool.name}"`);

@@ -120,7 +120,8 @@ describe('palisadeMiddleware', () => {
     const result = await agent.invoke(ask('Clean up'), { context });
     expect(toolResults(result)[0]).toMatchObject({
       status: 'error',
-      content: 'Denied "delete_everything": it is not in the tool catalog (options.effects)',
+      content:
+        'Denied "delete_everything": neither options.effects nor the policy\'s tool catalog declares its effect',
     });
     expect(rogue).not.toHaveBeenCalled();
     expect(setup.recorder.records[0]).toMatchObject({
@@ -475,5 +476,50 @@ describe('palisadeMiddleware model screens', () => {
     expect(bodies.closeTicket).not.toHaveBeenCalled();
     expect(result.messages.at(-1)?.content).toBe('I will not close tickets.');
     expect(setup.recorder.records).toHaveLength(0);
+  });
+});
+
+describe('palisadeMiddleware with the policy catalog', () => {
+  function withCatalog(tools: Readonly<Record<string, unknown>>): TestSetup {
+    const setup = createTestSetup(DECISIONS);
+    const decider = { decide: setup.enforcement.decider.decide, document: { tools } };
+    return { ...setup, enforcement: { ...setup.enforcement, decider } };
+  }
+
+  it('guards a tool options.effects does not name with the effect and target of the catalog', async () => {
+    const setup = withCatalog({ get_ticket: { effect: 'read', target: 'helpdesk' } });
+    const { agent, bodies } = supportAgent(setup, [[{ name: 'get_ticket', args: { id: 'T-1' }, id: 'c1' }]], {
+      effects: {},
+    });
+    await agent.invoke(ask('Read T-1'), { configurable: { thread_id: 'catalog' }, context });
+    expect(bodies.getTicket).toHaveBeenCalledTimes(1);
+    expect(setup.requests.at(-1)).toMatchObject({ name: 'get_ticket', effect: 'read', target: 'helpdesk' });
+  });
+
+  it('denies and records calls to a tool neither names, or whose catalog entry is malformed', async () => {
+    const setup = withCatalog({ get_ticket: { effect: 'peek' } });
+    const { agent, bodies } = supportAgent(
+      setup,
+      [
+        [
+          { name: 'get_ticket', args: { id: 'T-1' }, id: 'c1' },
+          { name: 'close_ticket', args: { id: 'T-1' }, id: 'c2' },
+        ],
+      ],
+      { effects: {} },
+    );
+    const result = await agent.invoke(ask('Close T-1'), { configurable: { thread_id: 'bad' }, context });
+    const [malformed, unknown] = toolResults(result);
+    expect(malformed).toMatchObject({ status: 'error' });
+    expect(unknown).toMatchObject({
+      status: 'error',
+      content:
+        'Denied "close_ticket": neither options.effects nor the policy\'s tool catalog declares its effect',
+    });
+    expect(bodies.getTicket).not.toHaveBeenCalled();
+    expect(bodies.closeTicket).not.toHaveBeenCalled();
+    expect(setup.recorder.records.map((record) => record.outcome?.status)).toEqual(['denied', 'denied']);
+    const fault = (setup.recorder.records[0]?.outcome as { error: Error } | undefined)?.error;
+    expect(fault?.message).toMatch(/the tool catalog could not be read .*effect must be one of/);
   });
 });

@@ -1,6 +1,13 @@
 import { AIMessage, type BaseMessage, HumanMessage, type ToolMessage } from '@langchain/core/messages';
 import { type Command, getConfig, interrupt as graphInterrupt } from '@langchain/langgraph';
-import { AccessDeniedError, type CallContext, type Enforcement, InputValidationError } from '@palisade/core';
+import {
+  AccessDeniedError,
+  type CallContext,
+  type Effect,
+  type Enforcement,
+  GuardFaultError,
+  InputValidationError,
+} from '@palisade/core';
 import { type AgentMiddleware, createMiddleware } from 'langchain';
 import type { LangChainGuardOptions } from './guard-options.js';
 import { assertEnforcement } from './internal/assert-enforcement.js';
@@ -96,7 +103,7 @@ export function palisadeMiddleware(
   enforcement: Enforcement,
   options: PalisadeMiddlewareOptions,
 ): AgentMiddleware {
-  const catalog = createToolCatalog(options, 'palisadeMiddleware()');
+  const catalog = createToolCatalog(options, 'palisadeMiddleware()', enforcement);
   for (const hook of ['beforeModel', 'afterModel'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') {
       throw new TypeError(`palisadeMiddleware(): options.${hook} must be a function`);
@@ -131,16 +138,31 @@ export function palisadeMiddleware(
       const { toolCall, runtime } = request;
       if (isGuardedTool(request.tool)) return handler(request);
       const name = toolCall.name;
-      const effect = catalog.effectOf(name);
-      if (effect === undefined) {
-        const refusal = new AccessDeniedError(
-          `Denied "${name}": it is not in the tool catalog (options.effects)`,
+      let effect: Effect | undefined;
+      let target: string | undefined;
+      let unknown: AccessDeniedError | undefined;
+      try {
+        effect = catalog.effectOf(name);
+        target = catalog.targetOf(name);
+      } catch (error) {
+        // A malformed entry in the policy's catalog: the tool's effect is unknown.
+        unknown = new GuardFaultError(
+          `Denied "${name}": the tool catalog could not be read (${messageOf(error)})`,
           {
             stage: 'decide',
             tool: name,
             callId: toolCall.id,
+            cause: error,
           },
         );
+      }
+      if (effect === undefined || unknown) {
+        const refusal =
+          unknown ??
+          new AccessDeniedError(
+            `Denied "${name}": neither options.effects nor the policy's tool catalog declares its effect`,
+            { stage: 'decide', tool: name, callId: toolCall.id },
+          );
         // An unknown tool is treated as the most privileged kind for the record.
         await refuseCall(
           enforcement,
@@ -150,7 +172,6 @@ export function palisadeMiddleware(
         );
         return deniedToolMessage(refusal, toolCall);
       }
-      const target = catalog.targetOf(name);
       let inputSchema: ReturnType<typeof catalog.schemaFor>;
       try {
         inputSchema = catalog.schemaFor(name, request.tool?.schema);
@@ -235,4 +256,8 @@ function assertReplaces(
 
 function humanTexts(messages: readonly BaseMessage[]): string[] {
   return messages.filter((message) => HumanMessage.isInstance(message)).map((message) => message.text);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -10,7 +10,7 @@ import { type CallContext, type Enforcement, mergeCallContext } from '@palisade/
 import { assertEnforcement } from './internal/assert-enforcement.js';
 import { runGuardedCall } from './internal/guarded-call.js';
 import { createOpenTelemetryPropagation } from './internal/opentelemetry.js';
-import { catalogOfDecider, createToolResolver, type ResolvedTool } from './internal/tool-resolver.js';
+import { createToolResolver, type ResolvedTool } from './internal/tool-resolver.js';
 import { approvalIdOf } from './internal/tool-results.js';
 import type { McpToolDeclarations, ToolCatalog } from './tool-effects.js';
 import type { TraceContextInjector } from './trace-context.js';
@@ -95,7 +95,7 @@ export function guardClient<Mcp extends Client>(
     throw new TypeError(`${caller}: options must be an object`);
   const resolve = createToolResolver(caller, {
     ...options,
-    catalog: options.catalog ?? catalogOfDecider(palisade),
+    enforcement: palisade,
   });
   const { context } = options;
   if (

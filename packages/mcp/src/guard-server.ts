@@ -11,7 +11,7 @@ import {
 import { assertEnforcement, assertOptionalFunction } from './internal/assert-enforcement.js';
 import { runGuardedCall } from './internal/guarded-call.js';
 import { createOpenTelemetryPropagation } from './internal/opentelemetry.js';
-import { catalogOfDecider, createToolResolver } from './internal/tool-resolver.js';
+import { createToolResolver } from './internal/tool-resolver.js';
 import { approvalIdOf, approvalRequiredResult, deniedResult } from './internal/tool-results.js';
 import type { McpToolDeclarations, ToolCatalog } from './tool-effects.js';
 import type { TraceContextExtractor } from './trace-context.js';
@@ -108,7 +108,7 @@ export function guardServer<Server extends McpServer>(
     throw new TypeError(`${caller}: options must be an object`);
   const resolve = createToolResolver(caller, {
     ...options,
-    catalog: options.catalog ?? catalogOfDecider(palisade),
+    enforcement: palisade,
   });
   assertOptionalFunction(caller, 'credential', options.credential);
   assertOptionalFunction(caller, 'context', options.context);

@@ -1,11 +1,24 @@
-import { type CallContext, type CallScope, EFFECTS, type Effect, mergeCallContext } from '@palisade/core';
+import {
+  type CallContext,
+  type CallScope,
+  catalogEntry,
+  EFFECTS,
+  type Effect,
+  type Enforcement,
+  mergeCallContext,
+} from '@palisade/core';
 import type { ModelMessage } from 'ai';
 import type { CallContextSource, PalisadeToolOptions, ToolCallInfo } from '../tool-options.js';
 import { userTextsOf } from './messages.js';
 
 /** `PalisadeToolOptions`, checked once, with lookups that cannot be fooled by inherited names. */
 export interface ToolSettings {
+  /**
+   * `options.effects`, else the policy's catalog; `undefined` when neither names the tool. Throws
+   * `TypeError` when the policy's catalog lists the tool with a malformed entry.
+   */
   effectOf(toolName: string): Effect | undefined;
+  /** `options.targets`, else the policy's catalog. */
   targetOf(toolName: string): string | undefined;
   /**
    * The explicit context of one call: the configured source, then the tool's `palisade` context,
@@ -16,14 +29,25 @@ export interface ToolSettings {
   fullContext(call: ToolCallInfo, scope: CallScope | undefined): Promise<CallContext>;
 }
 
-/** Validates the shared options; `where` names the caller in error messages. */
-export function toolSettings(options: PalisadeToolOptions, where: string): ToolSettings {
+/**
+ * Validates the shared options; `where` names the caller in error messages. Tools the options do
+ * not describe are looked up in the policy catalog of `enforcement.decider`, when it exposes one.
+ */
+export function toolSettings(
+  options: PalisadeToolOptions,
+  where: string,
+  enforcement: Enforcement,
+): ToolSettings {
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`${where}: options must be an object`);
   const { effects, targets, context, userMessages = 'history' } = options;
-  if (typeof effects !== 'function' && (typeof effects !== 'object' || effects === null)) {
+  if (
+    effects !== undefined &&
+    typeof effects !== 'function' &&
+    (typeof effects !== 'object' || effects === null)
+  ) {
     throw new TypeError(
-      `${where}: options.effects must map every tool name to an effect (${EFFECTS.join(', ')})`,
+      `${where}: options.effects must map tool names to effects (${EFFECTS.join(', ')}) or be a function`,
     );
   }
   if (typeof effects === 'object') {
@@ -57,7 +81,13 @@ export function toolSettings(options: PalisadeToolOptions, where: string): ToolS
 
   function effectOf(toolName: string): Effect | undefined {
     const effect = typeof effects === 'function' ? effects(toolName) : ownValue(effects, toolName);
-    return typeof effect === 'string' && EFFECTS.includes(effect as Effect) ? (effect as Effect) : undefined;
+    if (typeof effect === 'string' && EFFECTS.includes(effect as Effect)) return effect as Effect;
+    return catalogEntry(enforcement, toolName)?.effect;
+  }
+
+  function targetOf(toolName: string): string | undefined {
+    const target = targets ? ownValue(targets as Record<string, string>, toolName) : undefined;
+    return target ?? catalogEntry(enforcement, toolName)?.target;
   }
 
   async function explicitContext(call: ToolCallInfo): Promise<CallContext> {
@@ -72,7 +102,7 @@ export function toolSettings(options: PalisadeToolOptions, where: string): ToolS
 
   return {
     effectOf,
-    targetOf: (toolName) => (targets ? ownValue(targets as Record<string, string>, toolName) : undefined),
+    targetOf,
     explicitContext,
     async fullContext(call, scope) {
       return mergeCallContext(scope?.current(), await explicitContext(call));

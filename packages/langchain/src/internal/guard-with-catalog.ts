@@ -31,7 +31,7 @@ export function guardWithCatalog(
   const effect = catalog.effectOf(name);
   if (effect === undefined) {
     throw new TypeError(
-      `guardTool(): "${name}" has no effect in options.effects; every guarded tool must declare one`,
+      `guardTool(): "${name}" has no effect in options.effects nor in the policy's tool catalog; every guarded tool must declare one`,
     );
   }
   const definition: CallDefinition = {

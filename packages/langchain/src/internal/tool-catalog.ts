@@ -1,23 +1,44 @@
-import { type CallContext, EFFECTS, type Effect, type StandardSchemaV1 } from '@palisade/core';
+import {
+  type CallContext,
+  catalogEntry,
+  EFFECTS,
+  type Effect,
+  type Enforcement,
+  type StandardSchemaV1,
+} from '@palisade/core';
 import type { LangChainGuardOptions } from '../guard-options.js';
 import { type ContextResolver, type ContextSource, readCallContext } from '../read-call-context.js';
 import { isStandardSchema, toInputSchema } from './input-schema.js';
 
 /** The validated options, with lookups by tool name. */
 export interface ToolCatalog {
+  /**
+   * `options.effects`, else the policy's catalog; `undefined` when neither names the tool. Throws
+   * `TypeError` when the policy's catalog lists the tool with a malformed entry.
+   */
   effectOf(name: string): Effect | undefined;
+  /** `options.targets`, else the policy's catalog. */
   targetOf(name: string): string | undefined;
   /** The schema to validate `name`'s input with; throws `TypeError` when there is none. */
   schemaFor(name: string, toolSchema: unknown): StandardSchemaV1;
   resolveContext(source: ContextSource): CallContext;
 }
 
-/** Validates `options` once (throwing `TypeError` naming the bad option) and builds the catalog. */
-export function createToolCatalog(options: LangChainGuardOptions, caller: string): ToolCatalog {
+/**
+ * Validates `options` once (throwing `TypeError` naming the bad option) and builds the catalog. A
+ * tool `options.effects` does not name takes its effect and target from the policy catalog of
+ * `enforcement.decider`, when it exposes one.
+ */
+export function createToolCatalog(
+  options: LangChainGuardOptions,
+  caller: string,
+  enforcement: Enforcement,
+): ToolCatalog {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${caller}: options must be an object with an \`effects\` map`);
+    throw new TypeError(`${caller}: options must be an object`);
   }
-  const effects = ownEntries(options.effects, `${caller}: options.effects`);
+  const effects =
+    options.effects === undefined ? [] : ownEntries(options.effects, `${caller}: options.effects`);
   for (const [name, effect] of effects) {
     if (!EFFECTS.includes(effect as Effect)) {
       throw new TypeError(
@@ -52,8 +73,8 @@ export function createToolCatalog(options: LangChainGuardOptions, caller: string
   const converted = new WeakMap<object, StandardSchemaV1>();
 
   return {
-    effectOf: (name) => effectMap.get(name),
-    targetOf: (name) => targetMap.get(name),
+    effectOf: (name) => effectMap.get(name) ?? catalogEntry(enforcement, name)?.effect,
+    targetOf: (name) => targetMap.get(name) ?? catalogEntry(enforcement, name)?.target,
     schemaFor(name, toolSchema) {
       const explicit = schemaMap.get(name);
       if (explicit) return explicit;

@@ -1,5 +1,12 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { ACTION_KINDS, type ActionKind, EFFECTS, type Effect, type Enforcement } from '@palisade/core';
+import {
+  ACTION_KINDS,
+  type ActionKind,
+  catalogEntry,
+  EFFECTS,
+  type Effect,
+  type Enforcement,
+} from '@palisade/core';
 import {
   type EffectSource,
   effectFromAnnotations,
@@ -11,6 +18,8 @@ import {
 /** The options both guards share for finding out what a tool does. */
 export interface ToolResolverOptions {
   readonly catalog?: ToolCatalog | (() => ToolCatalog | undefined) | undefined;
+  /** Without `catalog`, the catalog of the policy this enforcement's decider has in force, if any. */
+  readonly enforcement?: Enforcement | undefined;
   readonly tools?: McpToolDeclarations | undefined;
   readonly annotations?: 'fallback' | 'ignore' | undefined;
   readonly target?: string | undefined;
@@ -24,16 +33,6 @@ export interface ResolvedTool {
   readonly source: EffectSource;
 }
 
-/**
- * The catalog of the policy the enforcement decides with, when its decider is a policy engine (it
- * exposes the document in force, so a reloaded policy's catalog is used from the next call on).
- */
-export function catalogOfDecider(palisade: Enforcement): (() => ToolCatalog | undefined) | undefined {
-  const decider = palisade.decider as { readonly document?: { readonly tools?: unknown } };
-  if (typeof decider.document?.tools !== 'object' || decider.document.tools === null) return undefined;
-  return () => decider.document?.tools as ToolCatalog | undefined;
-}
-
 export type ToolResolver = (
   name: string,
   annotations: ToolAnnotations | undefined,
@@ -44,7 +43,7 @@ export type ToolResolver = (
  * application's declarations, then (unless ignored) the annotations a server claims.
  */
 export function createToolResolver(caller: string, options: ToolResolverOptions): ToolResolver {
-  const { catalog, tools = {}, annotations = 'fallback', target } = options;
+  const { catalog, enforcement, tools = {}, annotations = 'fallback', target } = options;
   if (catalog !== undefined && typeof catalog !== 'function' && !isRecord(catalog)) {
     throw new TypeError(
       `${caller}: options.catalog must be a tool catalog (an object) or a function returning one`,
@@ -65,20 +64,27 @@ export function createToolResolver(caller: string, options: ToolResolverOptions)
   }
 
   return (name, claimed) => {
-    const current = typeof catalog === 'function' ? catalog() : catalog;
-    if (current !== undefined && !isRecord(current)) throw new TypeError('The tool catalog is not an object');
-    const fromCatalog = current && Object.hasOwn(current, name) ? current[name] : undefined;
-    if (fromCatalog !== undefined) {
-      // A malformed catalog entry must not fall through to weaker sources.
-      assertEntry(fromCatalog, `tool catalog entry "${name}"`);
-      return resolved(fromCatalog, 'catalog', target);
-    }
+    // A malformed catalog entry throws: it must not fall through to weaker sources.
+    const fromCatalog = catalog === undefined ? catalogEntry(enforcement, name) : listedIn(catalog, name);
+    if (fromCatalog !== undefined) return resolved(fromCatalog, 'catalog', target);
     const declared = declarations.get(name);
     if (declared) return resolved(declared, 'declaration', target);
     if (annotations === 'ignore') return undefined;
     const effect = effectFromAnnotations(claimed);
     return effect === undefined ? undefined : { effect, kind: 'tool', target, source: 'annotations' };
   };
+}
+
+/** The entry of `name` in a catalog the application passed (or a function returning the one in force). */
+function listedIn(
+  catalog: ToolCatalog | (() => ToolCatalog | undefined),
+  name: string,
+): McpToolEntry | undefined {
+  const current = typeof catalog === 'function' ? catalog() : catalog;
+  if (current !== undefined && !isRecord(current)) throw new TypeError('The tool catalog is not an object');
+  const entry = current && Object.hasOwn(current, name) ? current[name] : undefined;
+  if (entry !== undefined) assertEntry(entry, `tool catalog entry "${name}"`);
+  return entry;
 }
 
 function resolved(entry: McpToolEntry, source: EffectSource, target: string | undefined): ResolvedTool {

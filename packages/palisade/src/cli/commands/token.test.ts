@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRedisRevocationStore } from '@palisade/store-redis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_URL, requireService } from '../../../../../test/support/services.js';
 import type { CliIo } from '../io.js';
 import { run as keys } from './keys.js';
 import { run } from './token.js';
@@ -21,6 +25,7 @@ agents:
     status: suspended
 `;
 
+const hasRedis = await requireService('redis');
 let dir: string;
 
 function fakeIo(env: Record<string, string> = {}) {
@@ -139,6 +144,14 @@ describe('palisade token', () => {
       [['inspect'], {}, /inspect needs a <token>/],
       [['verify', 'abc'], { ...ENV, PALISADE_JWKS: 'missing.json' }, /--jwks missing.json/],
       [['issue', 'extra'], ENV, /unexpected argument/],
+      [['verify', 'abc', '--revocations', 'mysql://db'], ENV, /--revocations must be a redis/],
+      [['verify', 'abc', '--revocations', ''], ENV, /--revocations must not be empty/],
+      [['verify', 'abc', '--revocations-prefix', 'p'], ENV, /need --revocations/],
+      [
+        ['verify', 'abc', '--revocations', 'redis://127.0.0.1:6379', '--revocations-table', 't'],
+        ENV,
+        /--revocations-table needs a postgres/,
+      ],
     ] as const) {
       const { io, err } = fakeIo(env);
       expect(await run([...args], io), args.join(' ')).toBe(2);
@@ -150,5 +163,60 @@ describe('palisade token', () => {
     const { io, err } = fakeIo();
     expect(await run(['inspect', 'not-a-token'], io)).toBe(1);
     expect(err()).toMatch(/three segments/);
+  });
+});
+
+describe.skipIf(!hasRedis)('palisade token verify --revocations on the real Redis', () => {
+  const keyPrefix = `palisade-test:cli-revocations:${randomUUID()}`;
+
+  afterAll(async () => {
+    const admin = new Redis(REDIS_URL);
+    const keys = await admin.keys(`${keyPrefix}:*`);
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  it('accepts a live token and refuses a revoked one (exit 1, ERR_TOKEN_REVOKED)', async () => {
+    const kept = await issue(['--agent', 'support-bot', '--task', 'kept']);
+    const revoked = await issue(['--agent', 'support-bot', '--task', 'leaked']);
+    const store = createRedisRevocationStore({ url: REDIS_URL, keyPrefix });
+    try {
+      await store.ready();
+      await store.revoke({ kind: 'task', value: 'leaked', reason: 'credential leak' });
+    } finally {
+      await store.close();
+    }
+    const options = ['--revocations', REDIS_URL, '--revocations-prefix', keyPrefix];
+
+    const live = fakeIo(ENV);
+    expect(await run(['verify', kept, '--json', ...options], live.io), live.err()).toBe(0);
+    expect(JSON.parse(live.out())).toMatchObject({ valid: true, principal: { task: 'kept' } });
+
+    const refused = fakeIo(ENV);
+    expect(await run(['verify', revoked, '--json', ...options], refused.io)).toBe(1);
+    expect(JSON.parse(refused.out())).toMatchObject({ valid: false, code: 'ERR_TOKEN_REVOKED' });
+    expect(refused.err()).toMatch(/refused \(ERR_TOKEN_REVOKED\).*credential leak/);
+
+    // The same store named through the environment.
+    const fromEnv = fakeIo({ ...ENV, PALISADE_REVOCATIONS: REDIS_URL });
+    expect(await run(['verify', revoked, '--revocations-prefix', keyPrefix], fromEnv.io)).toBe(1);
+    expect(fromEnv.err()).toMatch(/ERR_TOKEN_REVOKED/);
+    // Under another prefix nothing is revoked: the check really reads the store it is given.
+    const elsewhere = fakeIo(ENV);
+    const otherPrefix = `${keyPrefix}:other`;
+    expect(
+      await run(
+        ['verify', revoked, '--revocations', REDIS_URL, '--revocations-prefix', otherPrefix],
+        elsewhere.io,
+      ),
+    ).toBe(0);
+  });
+
+  it('fails closed when the store cannot be loaded: exit 1, never "valid"', async () => {
+    const token = await issue(['--agent', 'support-bot']);
+    const { io, out, err } = fakeIo(ENV);
+    expect(await run(['verify', token, '--revocations', 'redis://127.0.0.1:1'], io)).toBe(1);
+    expect(out()).not.toMatch(/valid/);
+    expect(err()).toMatch(/verify failed: The revocation store could not load from Redis/);
   });
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PalisadeError } from '@palisade/core';
+import { PalisadeError, type RevocationStore } from '@palisade/core';
 import {
   createAgentIssuer,
   createAgentVerifier,
@@ -39,6 +39,11 @@ Options:
   verify:
   --jwks <file|url>    the issuer's public JWKS (or PALISADE_JWKS)
   --registry <file>    also require every agent in the chain to be registered and active
+  --revocations <url>  also refuse revoked tokens, read from the shared store (or PALISADE_REVOCATIONS):
+                       redis://... (needs @palisade/store-redis) or postgres://... (needs
+                       @palisade/store-postgres)
+  --revocations-prefix <prefix>  Redis key prefix (default palisade:revocations)
+  --revocations-table <name>     Postgres table (default palisade_revocations)
 `;
 
 function parse(args: string[]) {
@@ -61,6 +66,9 @@ function parse(args: string[]) {
       ttl: { type: 'string' },
       'max-ttl': { type: 'string' },
       jwks: { type: 'string' },
+      revocations: { type: 'string' },
+      'revocations-prefix': { type: 'string' },
+      'revocations-table': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -179,18 +187,84 @@ async function jwksSource(given: string, io: CliIo) {
   return parsed as JsonWebKeySet;
 }
 
+type RevocationReader = RevocationStore & { ready(timeoutMs?: number): Promise<void> };
+
+async function importStore<T>(name: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch (error) {
+    throw new UsageError(
+      `--revocations: ${name} is needed for this store URL; install it (${(error as Error).message})`,
+    );
+  }
+}
+
+/** Opens the revocation store named by `--revocations`, loading its package only when asked for. */
+async function openRevocations(url: string, values: Values): Promise<RevocationReader> {
+  if (values['revocations-prefix'] !== undefined && !/^rediss?:\/\//.test(url))
+    throw new UsageError('--revocations-prefix needs a redis:// --revocations URL');
+  if (values['revocations-table'] !== undefined && !/^postgres(ql)?:\/\//.test(url))
+    throw new UsageError('--revocations-table needs a postgres:// --revocations URL');
+  try {
+    if (/^postgres(ql)?:\/\//.test(url)) {
+      const { createPostgresRevocationStore } =
+        await importStore<typeof import('@palisade/store-postgres')>('@palisade/store-postgres');
+      // Reading only: a missing table is an error, not something to create from a verification.
+      return createPostgresRevocationStore({
+        connectionString: url,
+        tableName: values['revocations-table'],
+        createTable: false,
+      });
+    }
+    if (/^rediss?:\/\//.test(url)) {
+      const { createRedisRevocationStore } =
+        await importStore<typeof import('@palisade/store-redis')>('@palisade/store-redis');
+      return createRedisRevocationStore({ url, keyPrefix: values['revocations-prefix'] });
+    }
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(`--revocations: ${error.message}`);
+    throw error;
+  }
+  throw new UsageError(`--revocations must be a redis://... or postgres://... URL, got "${url}"`);
+}
+
 async function verify(token: string, values: Values, io: CliIo): Promise<number> {
   const issuer = required(values.issuer, io.env.PALISADE_ISSUER, 'issuer', 'PALISADE_ISSUER');
   const audience = required(values.audience, io.env.PALISADE_AUDIENCE, 'audience', 'PALISADE_AUDIENCE');
   const keys = await jwksSource(required(values.jwks, io.env.PALISADE_JWKS, 'jwks', 'PALISADE_JWKS'), io);
   const registry =
     values.registry === undefined ? undefined : (await loadRegistryFile(values.registry, io)).registry;
+  const revocationsUrl = values.revocations ?? io.env.PALISADE_REVOCATIONS;
+  if (revocationsUrl === '') throw new UsageError('--revocations must not be empty');
+  if (
+    revocationsUrl === undefined &&
+    (values['revocations-prefix'] !== undefined || values['revocations-table'] !== undefined)
+  ) {
+    throw new UsageError('--revocations-prefix and --revocations-table need --revocations');
+  }
+  const revocations =
+    revocationsUrl === undefined ? undefined : await openRevocations(revocationsUrl, values);
+  try {
+    return await verifyWith(token, values, io, { issuer, audience, keys, registry, revocations });
+  } finally {
+    await revocations?.close();
+  }
+}
+
+async function verifyWith(
+  token: string,
+  values: Values,
+  io: CliIo,
+  options: Parameters<typeof createAgentVerifier>[0] & { revocations?: RevocationReader | undefined },
+): Promise<number> {
   let verifier: ReturnType<typeof createAgentVerifier>;
   try {
-    verifier = createAgentVerifier({ issuer, audience, keys, registry });
+    verifier = createAgentVerifier(options);
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  // Without every revocation loaded no verdict can be given: the failure ends the command (exit 1).
+  await options.revocations?.ready(5000);
   try {
     const principal = await verifier.verify(token);
     io.stdout(

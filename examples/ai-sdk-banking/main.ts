@@ -203,6 +203,8 @@ export async function runExample(options: { quiet?: boolean } = {}): Promise<Exa
   const recorded = await recordApprovalResponses(chat, {
     approvals: palisade.approvalService!,
     approverCredential: reviewerToken,
+    // A refusal would end the call without `execute`; the recorder still gets its outcome.
+    palisade,
   });
   print(`   rita approves: decision ${recorded[0]?.status} in the approval service\n`);
   print("Conversation 2, resumed with rita's answer:");

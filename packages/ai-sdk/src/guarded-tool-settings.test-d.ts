@@ -17,9 +17,12 @@ const tools = {
   }),
 };
 
-// Every tool of the set needs an effect: a missing one is a type error, before the run-time check.
-// @ts-expect-error sendMoney has no effect
+// A tool the map leaves out takes its effect from the policy's catalog (checked at run time), but
+// names that are not tools of the set and values that are not effects are type errors.
 guardTools(tools, palisade, { effects: { getBalance: 'read' } });
+guardTools(tools, palisade, {});
+// @ts-expect-error `transferAll` is not a tool of the set
+guardTools(tools, palisade, { effects: { getBalance: 'read', transferAll: 'send' } });
 // @ts-expect-error `transfer` is not an effect
 guardTools(tools, palisade, { effects: { getBalance: 'read', sendMoney: 'transfer' } });
 

@@ -128,7 +128,7 @@ describe('recordApprovalResponses', () => {
     expect(refusal?.decision).toMatchObject({ effect: 'approve', ruleIds: ['all-approve'] });
     expect(refusal?.request).toMatchObject({ name: 'sendMoney', input: INPUT, callId: 'call-1' });
     expect(refusal?.outcome?.status).toBe('denied');
-    const error = (refusal?.outcome as { error: unknown }).error;
+    const error = (refusal?.outcome as { error?: unknown } | undefined)?.error;
     expect(ApprovalDeniedError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ approvalId: pending.id, code: 'ERR_APPROVAL_DENIED' });
     expect((error as Error).message).toBe('Approval refused for "sendMoney": checked');

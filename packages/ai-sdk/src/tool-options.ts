@@ -25,7 +25,7 @@ export type CallContextSource =
  * guesses whether a tool only reads.
  */
 export type EffectMap<NAMES extends string = string> =
-  | Readonly<Record<NAMES, Effect>>
+  | Readonly<Partial<Record<NAMES, Effect>>>
   | ((toolName: string) => Effect | undefined);
 
 /**

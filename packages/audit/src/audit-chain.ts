@@ -96,7 +96,10 @@ export interface AuditChainOptions {
 type Pending =
   | {
       readonly kind: 'record';
-      readonly entry: ChainEntry;
+      // The entry's type and key, not the entry: its data is already serialised, and holding on to
+      // the object tree until the batch is written would only keep it alive for the collector.
+      readonly type: ChainEntry['type'];
+      readonly key: string | undefined;
       readonly dataJson: string;
       readonly time: number;
       readonly durable: boolean;
@@ -307,7 +310,7 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
         linked.receipts.push([pending, { status: 'appended', sequence: line.sequence, hash: line.hash }]);
         continue;
       }
-      const key = pending.entry.key;
+      const key = pending.key;
       if (key !== undefined && (keys.has(key) || batchKeys.has(key))) {
         linked.receipts.push([pending, { status: 'duplicate', key }]);
         continue;
@@ -316,7 +319,7 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
         batchKeys.add(key);
         linked.newKeys.push(key);
       }
-      const line = push(pending.entry.type, key, pending.dataJson, pending.time);
+      const line = push(pending.type, key, pending.dataJson, pending.time);
       linked.receipts.push([pending, { status: 'appended', sequence: line.sequence, hash: line.hash }]);
       linked.sinceCheckpoint += 1;
       if (linked.sinceCheckpoint >= every) checkpoint();
@@ -395,7 +398,16 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
       const time = now();
       const durable = appendOptions?.durable === true;
       return new Promise((resolve, reject) => {
-        queue.push({ kind: 'record', entry, dataJson, time, durable, resolve, reject });
+        queue.push({
+          kind: 'record',
+          type: entry.type,
+          key: entry.key,
+          dataJson,
+          time,
+          durable,
+          resolve,
+          reject,
+        });
         kick();
       });
     },

@@ -1,6 +1,51 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { actionDigest } from './action-digest.js';
 import { canonicalJson } from './canonical-json.js';
+
+/** RFC 8785 written the plain way (path strings, map and join), to hold the real one to. */
+function referenceJson(value: unknown, where = '$', seen = new Set<object>()): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${where}`);
+    return JSON.stringify(value);
+  }
+  if (typeof value !== 'object') throw new TypeError(`canonicalJson: ${typeof value} is not JSON at ${where}`);
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return referenceJson(toJSON.call(value), where, seen);
+  if (seen.has(value)) throw new TypeError(`canonicalJson: cycle at ${where}`);
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) {
+      return `[${value
+        .map((item: unknown, index) => {
+          if (item === undefined) throw new TypeError(`canonicalJson: undefined at ${where}[${index}]`);
+          return referenceJson(item, `${where}[${index}]`, seen);
+        })
+        .join(',')}]`;
+    }
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${referenceJson(record[key], `${where}.${key}`, seen)}`);
+    return `{${members.join(',')}}`;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/** The outcome of a serialiser: its text, or the message of the TypeError it threw. */
+function outcome(serialize: (value: unknown) => string, value: unknown): string {
+  try {
+    return `ok ${serialize(value)}`;
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return `TypeError ${error.message}`;
+  }
+}
 
 describe('canonicalJson (RFC 8785)', () => {
   it('sorts members by UTF-16 code units and drops white space', () => {
@@ -38,6 +83,40 @@ describe('canonicalJson (RFC 8785)', () => {
 
   it('omits undefined members and honours toJSON', () => {
     expect(canonicalJson({ a: undefined, b: new Date(0) })).toBe('{"b":"1970-01-01T00:00:00.000Z"}');
+  });
+
+  it('produces the text of a plain reference implementation for any JSON value (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(referenceJson(value));
+      }),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })), (value) => {
+        expect(canonicalJson(value)).toBe(referenceJson(value));
+      }),
+    );
+  });
+
+  it('throws the same TypeError, at the same path, as the reference for values JSON cannot hold (property)', () => {
+    // JSON trees with things JSON cannot represent mixed in, anywhere.
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.constantFrom<unknown>(undefined, Number.NaN, Number.POSITIVE_INFINITY, 1n, Symbol('s'), () => 1),
+        fc.constant(new Date(0)),
+        fc.array(tie('tree')),
+        fc.dictionary(fc.string({ maxLength: 3 }), tie('tree')),
+      ),
+    }));
+    fc.assert(
+      fc.property(tree, (value) => {
+        expect(outcome(canonicalJson, value)).toBe(outcome(referenceJson, value));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('allows the same object twice when it is not a cycle', () => {

@@ -33,13 +33,22 @@ function where(walk: Walk): string {
   return text;
 }
 
+// Characters JSON.stringify escapes: quote, backslash, controls, and surrogates (a lone one is
+// written as \uXXXX; for a pair, JSON.stringify is simply asked).
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as JSON text, exactly as JSON.stringify writes it; most strings need no escaping. */
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
 function serialize(value: unknown, walk: Walk): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${where(walk)}`);
       return JSON.stringify(value);
@@ -76,13 +85,13 @@ function serialize(value: unknown, walk: Walk): string {
       const member = record[key];
       if (member === undefined) continue;
       walk.path.push(key);
-      text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${serialize(member, walk)}`;
+      text += `${text.length === 1 ? '' : ','}${quote(key)}:${serialize(member, walk)}`;
       walk.path.pop();
     }
     return `${text}}`;
   } finally {
     // A throw leaves segments behind; trim back to this level so `where` stays right for callers.
-    walk.path.length = depth;
+    if (walk.path.length !== depth) walk.path.length = depth;
     walk.seen.delete(object);
   }
 }

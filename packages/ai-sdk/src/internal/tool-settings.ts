@@ -52,7 +52,7 @@ export function toolSettings(
   }
   if (typeof effects === 'object') {
     for (const [name, effect] of Object.entries(effects)) {
-      if (!EFFECTS.includes(effect)) {
+      if (!EFFECTS.includes(effect as Effect)) {
         throw new TypeError(
           `${where}: options.effects.${name} must be one of ${EFFECTS.join(', ')}, got ${String(effect)}`,
         );

@@ -206,27 +206,34 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
                 appended.then((receipt) => markReceipt(span, receipt), reportBestEffortFailure);
               }
             },
-            async result(outcome) {
-              if (settled) return;
-              settled = true;
-              applyOutcome(
-                span,
-                outcome,
-                capture.serialize(okOutput(outcome), { tool: call.name, field: 'output' }),
-              );
-              if (!chain) return;
-              const appended = chain.append(
-                {
-                  type: 'result',
-                  key: `result:${call.callId}:${outcome.status}`,
-                  data: resultData(call, outcome, decided, intentWritten, capture),
-                },
-                { durable },
-              );
-              // A successful call returns only once its result is durable; a call that already
-              // failed keeps its own error, and a lost record of that failure goes to diag.
-              if (durable && outcome.status === 'ok') await appended;
-              else appended.catch(reportBestEffortFailure);
+            // Not async: without a durable record to wait for there is nothing to await, and the
+            // guard then goes on without a microtask hop. It still never throws synchronously.
+            result(outcome) {
+              try {
+                if (settled) return;
+                settled = true;
+                applyOutcome(
+                  span,
+                  outcome,
+                  capture.serialize(okOutput(outcome), { tool: call.name, field: 'output' }),
+                );
+                if (!chain) return;
+                const appended = chain.append(
+                  {
+                    type: 'result',
+                    key: `result:${call.callId}:${outcome.status}`,
+                    data: resultData(call, outcome, decided, intentWritten, capture),
+                  },
+                  { durable },
+                );
+                // A successful call returns only once its result is durable; a call that already
+                // failed keeps its own error, and a lost record of that failure goes to diag.
+                if (durable && outcome.status === 'ok') return appended.then(() => undefined);
+                appended.catch(reportBestEffortFailure);
+                return undefined;
+              } catch (error) {
+                return Promise.reject(error);
+              }
             },
           };
 

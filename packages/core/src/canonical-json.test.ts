@@ -12,7 +12,8 @@ function referenceJson(value: unknown, where = '$', seen = new Set<object>()): s
     if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${where}`);
     return JSON.stringify(value);
   }
-  if (typeof value !== 'object') throw new TypeError(`canonicalJson: ${typeof value} is not JSON at ${where}`);
+  if (typeof value !== 'object')
+    throw new TypeError(`canonicalJson: ${typeof value} is not JSON at ${where}`);
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return referenceJson(toJSON.call(value), where, seen);
   if (seen.has(value)) throw new TypeError(`canonicalJson: cycle at ${where}`);

@@ -33,13 +33,19 @@ function where(walk: Walk): string {
   return text;
 }
 
-// Characters JSON.stringify escapes: quote, backslash, controls, and surrogates (a lone one is
-// written as \uXXXX; for a pair, JSON.stringify is simply asked).
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** A string as JSON text, exactly as JSON.stringify writes it; most strings need no escaping. */
+/**
+ * A string as JSON text, exactly as JSON.stringify writes it. Most strings need no escaping and are
+ * only quoted; any character JSON.stringify may escape (quote, backslash, control characters, and
+ * surrogates: a lone one is written as \uXXXX) hands the string to JSON.stringify itself.
+ */
 function quote(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) {
+      return JSON.stringify(text);
+    }
+  }
+  return `"${text}"`;
 }
 
 function serialize(value: unknown, walk: Walk): string {

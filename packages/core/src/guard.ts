@@ -222,10 +222,12 @@ export function guard<Input, Output>(
     } catch (error) {
       const fromBody = executed && progress.stage === 'execute';
       const final = fromBody ? error : classify(progress.stage, error, tool.name, callId);
-      await settle(scope, outcomeOf(final, fromBody), tool.name, callId);
+      const settling = settle(scope, outcomeOf(final, fromBody), tool.name, callId);
+      if (settling) await settling;
       throw final;
     }
-    await settle(scope, { status: 'ok', output }, tool.name, callId);
+    const settling = settle(scope, { status: 'ok', output }, tool.name, callId);
+    if (settling) await settling;
     return output;
   }
 
@@ -420,15 +422,22 @@ function outcomeOf(error: unknown, fromBody: boolean): CallOutcome {
   return { status: 'denied', error: asError };
 }
 
-/** Records the outcome; a recorder that cannot record turns the call into a fault. */
-async function settle(scope: AuditScope, outcome: CallOutcome, tool: string, callId: string): Promise<void> {
+/**
+ * Records the outcome; a recorder that cannot record turns the call into a fault. Returns a promise
+ * only when the recorder did: most outcomes are recorded synchronously, and an extra async layer
+ * here would cost every call its microtask hops.
+ */
+function settle(scope: AuditScope, outcome: CallOutcome, tool: string, callId: string): void | Promise<void> {
+  let recorded: void | Promise<void>;
   try {
-    // `result` may return nothing; awaiting only a promise saves a hop on every call.
-    const recorded = scope.result(outcome);
-    if (isPromiseLike(recorded)) await recorded;
+    recorded = scope.result(outcome);
   } catch (error) {
     throw fault('record', error, tool, callId);
   }
+  if (!isPromiseLike(recorded)) return undefined;
+  return Promise.resolve(recorded).then(undefined, (error: unknown) => {
+    throw fault('record', error, tool, callId);
+  });
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -441,8 +450,11 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 /** The session's labels, stored and presented, each once, in first-seen order; always a new array. */
 function unionOfLabels(stored: readonly string[], presented: readonly string[] | undefined): string[] {
-  // The common call has no labels at all: skip building a Set for nothing.
-  if (stored.length === 0 && (presented === undefined || presented.length === 0)) return [];
+  // The common call has no labels at all: skip building a Set for nothing. Anything but an array
+  // from the store takes the general path, which throws on what is not iterable.
+  if (Array.isArray(stored) && stored.length === 0 && (presented === undefined || presented.length === 0)) {
+    return [];
+  }
   return [...new Set([...stored, ...(presented ?? [])])];
 }
 

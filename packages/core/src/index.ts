@@ -79,6 +79,15 @@ export type { CounterConsumeResult, CounterStore } from './stores/counter-store.
 export type { ReplayCache } from './stores/replay-cache.js';
 export type { RevocationIndex } from './stores/revocation-index.js';
 export { createRevocationIndex, normalizeRevocationInput } from './stores/revocation-index.js';
+export {
+  createRevocationReplica,
+  type ReplicatedRevocationStore,
+  type RevocationReplica,
+  type RevocationReplicaOptions,
+  type RevocationSyncOptions,
+  type RevocationTransport,
+  toRevocation,
+} from './stores/revocation-replica.js';
 export type {
   Revocation,
   RevocationInput,

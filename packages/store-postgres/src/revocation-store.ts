@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import {
-  createRevocationIndex,
+  createRevocationReplica,
   normalizeRevocationInput,
-  REVOCATION_KINDS,
+  type ReplicatedRevocationStore,
   type Revocation,
-  type RevocationStore,
+  type RevocationSyncOptions,
+  toRevocation,
 } from '@palisade/core';
 import pg from 'pg';
 
 /** Options of `createPostgresRevocationStore`: a pool you own, or a connection string. */
-export interface PostgresRevocationStoreOptions {
+export interface PostgresRevocationStoreOptions extends RevocationSyncOptions {
   /** A pool to use; the store never ends it. It holds one of its connections for `LISTEN`. */
   readonly pool?: pg.Pool | undefined;
   /** Used when no pool is given; the store opens (and `close()` ends) its own pool. */
@@ -18,32 +18,10 @@ export interface PostgresRevocationStoreOptions {
   readonly tableName?: string | undefined;
   /** Create the table on first use. Default `true`. */
   readonly createTable?: boolean | undefined;
-  /**
-   * Milliseconds between heartbeats sent through the notification channel. A store that has not heard
-   * its own heartbeat for three intervals assumes its listener is dead and refuses checks. Default 1000.
-   */
-  readonly heartbeatMs?: number | undefined;
-  /** Milliseconds a check waits for a (re)synchronisation in progress before refusing. Default 2000. */
-  readonly syncTimeoutMs?: number | undefined;
-  /** Seconds an entry is kept after its `expiresAt`. Default 300. */
-  readonly graceSeconds?: number | undefined;
-  /** Epoch milliseconds; defaults to `Date.now`. */
-  readonly now?: (() => number) | undefined;
 }
 
 /** A revocation store shared through PostgreSQL. */
-export interface PostgresRevocationStore extends RevocationStore {
-  /** Resolves once the store listens and has loaded every revocation; rejects after `timeoutMs` (default 10000). */
-  ready(timeoutMs?: number): Promise<void>;
-  /** True while the store listens, is loaded and hears its heartbeat. */
-  readonly synced: boolean;
-  /**
-   * Calls `listener` with each revocation announced on the channel (by any replica, this one
-   * included), once it is in effect here. Returns a function that removes the listener. For reacting
-   * to revocations (stopping running work); verification needs no listener.
-   */
-  onRevocation(listener: (revocation: Revocation) => void): () => void;
-}
+export type PostgresRevocationStore = ReplicatedRevocationStore;
 
 interface SqlRow {
   kind: string;
@@ -54,33 +32,13 @@ interface SqlRow {
 }
 
 function fromRow(row: SqlRow): Revocation | undefined {
-  return asRevocation({
+  return toRevocation({
     kind: row.kind,
     value: row.value,
     reason: row.reason,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
   });
-}
-
-/** Validates a revocation read from the table or a notification; `undefined` when it is not one. */
-function asRevocation(value: unknown): Revocation | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const record = value as Record<string, unknown>;
-  const kind = record.kind as Revocation['kind'];
-  const revokedAt = Number(record.revokedAt);
-  const expiresAt =
-    record.expiresAt === null || record.expiresAt === undefined ? undefined : Number(record.expiresAt);
-  if (!REVOCATION_KINDS.includes(kind) || typeof record.value !== 'string' || !Number.isFinite(revokedAt))
-    return undefined;
-  if (expiresAt !== undefined && !Number.isFinite(expiresAt)) return undefined;
-  return {
-    kind,
-    value: record.value,
-    revokedAt,
-    ...(typeof record.reason === 'string' ? { reason: record.reason } : {}),
-    ...(expiresAt === undefined ? {} : { expiresAt }),
-  };
 }
 
 /**
@@ -116,30 +74,32 @@ export function createPostgresRevocationStore(
   ) {
     throw new TypeError(`${where}: tableName must be [schema.]identifier, got ${String(table)}`);
   }
-  const heartbeatMs = options.heartbeatMs ?? 1000;
-  if (!Number.isFinite(heartbeatMs) || heartbeatMs < 10)
-    throw new TypeError(`${where}: heartbeatMs must be >= 10`);
-  const syncTimeoutMs = options.syncTimeoutMs ?? 2000;
-  if (!Number.isFinite(syncTimeoutMs) || syncTimeoutMs < 0)
-    throw new TypeError(`${where}: syncTimeoutMs must be >= 0`);
-  const graceSeconds = options.graceSeconds ?? 300;
-  if (!Number.isFinite(graceSeconds) || graceSeconds < 0)
-    throw new TypeError(`${where}: graceSeconds must be >= 0`);
-  const now = options.now ?? Date.now;
-  const ownsPool = options.pool === undefined;
-  const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4 });
   // Channel names are identifiers too; pg_notify() takes the exact (quoted) spelling.
   const channel = `${table.replace('.', '_')}_events`.slice(0, 63);
-  const storeId = randomUUID();
-  const index = createRevocationIndex();
-
   let listener: pg.PoolClient | undefined;
-  const listeners = new Set<(revocation: Revocation) => void>();
-  let loaded = false;
-  let closed = false;
-  let lastHeartbeat = Date.now();
-  let lastError: unknown;
-  let resync: Promise<void> | undefined;
+  const replica = createRevocationReplica({
+    where,
+    server: 'PostgreSQL',
+    heartbeatMs: options.heartbeatMs,
+    graceSeconds: options.graceSeconds,
+    syncTimeoutMs: options.syncTimeoutMs,
+    now: options.now,
+    transport: {
+      load: () =>
+        load().catch((error: unknown) => {
+          dropListener(error);
+          throw error;
+        }),
+      publish: async (message) => {
+        await pool.query('SELECT pg_notify($1, $2)', [channel, message]);
+      },
+      subscribed: () => listener !== undefined,
+      onHeartbeatLost: dropListener,
+    },
+  });
+  const now = replica.now;
+  const ownsPool = options.pool === undefined;
+  const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4 });
   let tableReady: Promise<void> | undefined;
 
   function ensureTable(): Promise<void> {
@@ -169,33 +129,11 @@ export function createPostgresRevocationStore(
   }
 
   function onNotification(message: pg.Notification): void {
-    if (message.channel !== channel || message.payload === undefined) return;
-    let parsed: { type?: unknown; from?: unknown; revocation?: unknown };
-    try {
-      parsed = JSON.parse(message.payload) as typeof parsed;
-    } catch {
-      return;
-    }
-    if (parsed.type === 'heartbeat') {
-      if (parsed.from === storeId) lastHeartbeat = Date.now();
-    } else if (parsed.type === 'revoked') {
-      const revocation = asRevocation(parsed.revocation);
-      if (revocation) {
-        index.add(revocation);
-        for (const listener of listeners) {
-          try {
-            listener(revocation);
-          } catch {
-            // A failing listener must not stop the others, nor the store.
-          }
-        }
-      }
-    }
+    if (message.channel === channel && message.payload !== undefined) replica.receive(message.payload);
   }
 
   function dropListener(error: unknown): void {
-    lastError = error;
-    loaded = false;
+    replica.lost(error);
     const client = listener;
     listener = undefined;
     if (client) {
@@ -204,7 +142,7 @@ export function createPostgresRevocationStore(
     }
   }
 
-  async function load(): Promise<void> {
+  async function load(): Promise<(Revocation | undefined)[]> {
     await ensureTable();
     if (!listener) {
       const client = await pool.connect();
@@ -217,73 +155,16 @@ export function createPostgresRevocationStore(
       await client.query(`LISTEN "${channel}"`);
     }
     await pool.query(`DELETE FROM ${table} WHERE expires_at IS NOT NULL AND expires_at + $1 < $2`, [
-      graceSeconds,
+      replica.graceSeconds,
       Math.floor(now() / 1000),
     ]);
     const { rows } = await pool.query<SqlRow>(
       `SELECT kind, value, reason, expires_at, revoked_at FROM ${table}`,
     );
-    // Revocations are only ever added, so the reload merges: clearing first would drop any that arrived by message meanwhile.
-    for (const row of rows) {
-      const revocation = fromRow(row);
-      if (revocation) index.add(revocation);
-    }
-    lastHeartbeat = Date.now();
-    loaded = true;
+    return rows.map(fromRow);
   }
 
-  function startSync(): Promise<void> {
-    resync ??= load()
-      .catch((error: unknown) => {
-        dropListener(error);
-        throw error;
-      })
-      .finally(() => {
-        resync = undefined;
-      });
-    return resync;
-  }
-
-  startSync().catch(() => undefined);
-
-  const heartbeat = setInterval(() => {
-    if (closed) return;
-    if (Date.now() - lastHeartbeat > heartbeatMs * 3 && listener) dropListener(new Error('heartbeat lost'));
-    if (!loaded || !listener) {
-      startSync().catch(() => undefined);
-      return;
-    }
-    pool
-      .query('SELECT pg_notify($1, $2)', [channel, JSON.stringify({ type: 'heartbeat', from: storeId })])
-      .catch((error: unknown) => {
-        lastError = error;
-      });
-  }, heartbeatMs);
-  heartbeat.unref();
-
-  function synced(): boolean {
-    return loaded && !closed && listener !== undefined && Date.now() - lastHeartbeat <= heartbeatMs * 3;
-  }
-
-  async function ensureSynced(): Promise<void> {
-    if (synced()) return;
-    if (closed) throw new Error('The revocation store is closed');
-    const pending = resync ?? startSync();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, syncTimeoutMs);
-    });
-    await Promise.race([pending.catch(() => undefined), timeout]);
-    clearTimeout(timer);
-    if (!synced()) {
-      throw new Error(
-        'The revocation store is not in sync with PostgreSQL; refusing to vouch for any token',
-        {
-          cause: lastError,
-        },
-      );
-    }
-  }
+  replica.start();
 
   const REVOKE = `
     WITH inserted AS (
@@ -300,34 +181,7 @@ export function createPostgresRevocationStore(
       'kind', kind, 'value', value, 'reason', reason, 'expiresAt', expires_at, 'revokedAt', revoked_at))::text)
     FROM kept`;
 
-  return {
-    async ready(timeoutMs = 10_000) {
-      if (synced()) return;
-      if (closed) throw new Error('The revocation store is closed');
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          resync ?? startSync(),
-          new Promise<never>((_resolve, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
-      } catch (error) {
-        throw new Error('The revocation store could not load from PostgreSQL', { cause: error });
-      } finally {
-        clearTimeout(timer);
-      }
-      if (!synced())
-        throw new Error('The revocation store is not in sync with PostgreSQL', { cause: lastError });
-    },
-    get synced() {
-      return synced();
-    },
-    onRevocation(callback) {
-      if (typeof callback !== 'function') throw new TypeError('onRevocation(): listener must be a function');
-      listeners.add(callback);
-      return () => listeners.delete(callback);
-    },
+  return replica.toStore({
     async revoke(input) {
       const revocation = normalizeRevocationInput(input);
       await ensureTable();
@@ -344,25 +198,14 @@ export function createPostgresRevocationStore(
         const { rows } = await pool.query<SqlRow>(REVOKE, parameters);
         const kept = rows[0] ? fromRow(rows[0]) : undefined;
         if (kept) {
-          index.add(kept);
+          replica.add(kept);
           return kept;
         }
       }
       throw new Error(`Could not record the revocation of ${revocation.kind} ${revocation.value}`);
     },
-    async check(query) {
-      if (!synced()) await ensureSynced();
-      return index.match(query);
-    },
-    async list() {
-      await ensureSynced();
-      index.prune(now(), graceSeconds);
-      return index.list();
-    },
     async close() {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
+      if (!replica.stop()) return;
       if (listener) {
         const client = listener;
         listener = undefined;
@@ -372,5 +215,5 @@ export function createPostgresRevocationStore(
       }
       if (ownsPool) await pool.end();
     },
-  };
+  });
 }

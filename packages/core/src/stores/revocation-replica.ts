@@ -5,7 +5,40 @@ import {
   type Revocation,
   type RevocationKind,
   type RevocationQuery,
+  type RevocationStore,
 } from './revocation-store.js';
+
+/** The synchronisation options every shared revocation store takes. */
+export interface RevocationSyncOptions {
+  /**
+   * Milliseconds between heartbeats sent through the store's channel. A store that has not heard its
+   * own heartbeat for three intervals assumes its subscription is dead and refuses checks. Default 1000.
+   */
+  readonly heartbeatMs?: number | undefined;
+  /** Milliseconds a check waits for a (re)synchronisation in progress before refusing. Default 2000. */
+  readonly syncTimeoutMs?: number | undefined;
+  /** Seconds an entry is kept after its `expiresAt`. Default 300. */
+  readonly graceSeconds?: number | undefined;
+  /** Epoch milliseconds; defaults to `Date.now`. */
+  readonly now?: (() => number) | undefined;
+}
+
+/** A revocation store shared through a server, each replica answering from memory. */
+export interface ReplicatedRevocationStore extends RevocationStore {
+  /**
+   * Resolves once the store has subscribed and loaded every revocation; rejects after `timeoutMs`
+   * (default 10000).
+   */
+  ready(timeoutMs?: number): Promise<void>;
+  /** True while the store is subscribed, loaded and hearing its heartbeat. */
+  readonly synced: boolean;
+  /**
+   * Calls `listener` with each revocation announced on the channel (by any replica, this one
+   * included), once it is in effect here. Returns a function that removes the listener. For reacting
+   * to revocations (stopping running work); verification needs no listener.
+   */
+  onRevocation(listener: (revocation: Revocation) => void): () => void;
+}
 
 /**
  * What a shared revocation store must provide to keep a replica in step: the server-specific half of
@@ -28,20 +61,12 @@ export interface RevocationTransport {
 }
 
 /** Options of `createRevocationReplica`; the numbers are the store's own options, validated here. */
-export interface RevocationReplicaOptions {
+export interface RevocationReplicaOptions extends RevocationSyncOptions {
   /** Names the store in `TypeError` messages, e.g. `createRedisRevocationStore()`. */
   readonly where: string;
   /** Names the server in refusals, e.g. `Redis`. */
   readonly server: string;
   readonly transport: RevocationTransport;
-  /** Milliseconds between heartbeats; three missed ones make the replica refuse. Default 1000. */
-  readonly heartbeatMs?: number | undefined;
-  /** Milliseconds a check waits for a (re)synchronisation in progress before refusing. Default 2000. */
-  readonly syncTimeoutMs?: number | undefined;
-  /** Seconds an entry is kept after its `expiresAt`. Default 300. */
-  readonly graceSeconds?: number | undefined;
-  /** Epoch milliseconds; defaults to `Date.now`. */
-  readonly now?: (() => number) | undefined;
 }
 
 /**
@@ -75,6 +100,8 @@ export interface RevocationReplica {
   list(): Promise<readonly Revocation[]>;
   /** Stops the heartbeat and refuses from now on; false when already stopped. */
   stop(): boolean;
+  /** The store answering from this replica, with the server-specific `revoke` and `close`. */
+  toStore(methods: Pick<RevocationStore, 'revoke' | 'close'>): ReplicatedRevocationStore;
 }
 
 /**
@@ -220,7 +247,7 @@ export function createRevocationReplica(options: RevocationReplicaOptions): Revo
     }
   }
 
-  return {
+  const replica: RevocationReplica = {
     id,
     graceSeconds,
     now,
@@ -250,7 +277,8 @@ export function createRevocationReplica(options: RevocationReplicaOptions): Revo
       } finally {
         clearTimeout(timer);
       }
-      if (!synced()) throw new Error(`The revocation store is not in sync with ${server}`, { cause: lastError });
+      if (!synced())
+        throw new Error(`The revocation store is not in sync with ${server}`, { cause: lastError });
     },
     add: (revocation) => index.add(revocation),
     receive(payload) {
@@ -295,5 +323,19 @@ export function createRevocationReplica(options: RevocationReplicaOptions): Revo
       clearInterval(heartbeat);
       return true;
     },
+    toStore({ revoke, close }) {
+      return {
+        ready: replica.ready,
+        get synced() {
+          return synced();
+        },
+        onRevocation: replica.onRevocation,
+        check: replica.check,
+        list: replica.list,
+        revoke,
+        close,
+      };
+    },
   };
+  return replica;
 }

@@ -4,6 +4,7 @@ import {
   ApprovalDeniedError,
   ApprovalRequiredError,
   actionDigest,
+  approvalProposal,
   type CallDescriptor,
   type Decision,
   type Enforcement,
@@ -210,7 +211,7 @@ export function createToolApproval(
           decision,
         });
       }
-      const proposed = await approvals.propose(proposalOf(request, decision, ttlMs));
+      const proposed = await approvals.propose(approvalProposal(request, decision, { ttlMs }));
       const pending = new ApprovalRequiredError({
         approvalId: proposed.id,
         digest: proposed.digest,
@@ -312,30 +313,6 @@ export function createToolApproval(
       await handler.before(obligation, request);
     }
   }
-}
-
-/** The proposal `createApprovalGate()` of `@palisade/approval` would make for the same request. */
-function proposalOf(request: ActionRequest, decision: Decision, ttlMs: number | undefined) {
-  const { rationale, sideEffects } = request.context.attributes;
-  return {
-    kind: request.kind,
-    tool: request.name,
-    effect: request.effect,
-    target: request.target,
-    input: request.input,
-    callId: request.callId,
-    audience: request.context.audience,
-    agent: request.principal.agent,
-    user: request.principal.user,
-    delegation: request.principal.delegation.length > 0 ? request.principal.delegation : undefined,
-    rationale: typeof rationale === 'string' ? rationale : undefined,
-    sideEffects:
-      Array.isArray(sideEffects) && sideEffects.every((entry) => typeof entry === 'string')
-        ? sideEffects
-        : undefined,
-    policy: { reason: decision.reason, ruleIds: decision.ruleIds, policyVersion: decision.policyVersion },
-    ttlMs,
-  };
 }
 
 /** The approval service a `createPalisade()` instance carries, if any. */

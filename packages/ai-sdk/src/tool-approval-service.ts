@@ -1,33 +1,7 @@
-import type {
-  ActionKind,
-  AgentIdentity,
-  ApprovalRequest,
-  Effect,
-  SignedApprovalDecision,
-  UserIdentity,
-} from '@palisade/core';
+import type { ApprovalProposal, ApprovalRequest, SignedApprovalDecision } from '@palisade/core';
 
-/** The action proposed for human review, as `createToolApproval` describes it. */
-export interface ToolApprovalProposal {
-  readonly kind: ActionKind;
-  readonly tool: string;
-  readonly effect: Effect;
-  readonly target?: string | undefined;
-  readonly input: unknown;
-  readonly callId: string;
-  readonly audience?: string | undefined;
-  readonly agent: AgentIdentity;
-  readonly user?: UserIdentity | undefined;
-  readonly delegation?: readonly string[] | undefined;
-  readonly rationale?: string | undefined;
-  readonly sideEffects?: readonly string[] | undefined;
-  readonly policy: {
-    readonly reason: string;
-    readonly ruleIds: readonly string[];
-    readonly policyVersion: string;
-  };
-  readonly ttlMs?: number | undefined;
-}
+/** The action proposed for human review: core's `ApprovalProposal`, as `approvalProposal()` builds it. */
+export type ToolApprovalProposal = ApprovalProposal;
 
 /**
  * The part of an approval service (`createApprovalService()` of `@palisade/approval`) the AI SDK

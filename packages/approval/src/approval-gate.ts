@@ -1,20 +1,18 @@
 import {
   type ActionRequest,
+  type ApprovalDescription,
   type ApprovalGate,
   type ApprovalOutcome,
   type ApprovalRequest,
   ApprovalRequiredError,
   type AuthorizeOptions,
   actionDigest,
+  approvalProposal,
   type Decision,
 } from '@palisade/core';
-import type { ApprovalProposal, ApprovalService, ApprovalUseResult } from './approval-service.js';
+import type { ApprovalService, ApprovalUseResult } from './approval-service.js';
 
-/** What a reviewer is told about a request besides the exact call. */
-export interface ApprovalDescription {
-  readonly rationale?: string | undefined;
-  readonly sideEffects?: readonly string[] | undefined;
-}
+export type { ApprovalDescription } from '@palisade/core';
 
 /** Options of `createApprovalGate`. */
 export interface ApprovalGateOptions {
@@ -88,26 +86,13 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   if (options.describe !== undefined && typeof options.describe !== 'function') {
     throw new TypeError('createApprovalGate(): describe must be a function');
   }
-  const describe = options.describe ?? describeFromAttributes;
+  const describe = options.describe;
 
   async function propose(request: ActionRequest, decision: Decision): Promise<ApprovalRequest> {
-    const description = describe(request, decision);
-    const proposal: ApprovalProposal = {
-      kind: request.kind,
-      tool: request.name,
-      effect: request.effect,
-      target: request.target,
-      input: request.input,
-      callId: request.callId,
-      audience: request.context.audience,
-      agent: request.principal.agent,
-      user: request.principal.user,
-      delegation: request.principal.delegation.length > 0 ? request.principal.delegation : undefined,
-      rationale: description.rationale,
-      sideEffects: description.sideEffects,
-      policy: { reason: decision.reason, ruleIds: decision.ruleIds, policyVersion: decision.policyVersion },
+    const proposal = approvalProposal(request, decision, {
+      description: describe?.(request, decision),
       ttlMs: options.ttlMs,
-    };
+    });
     return service.propose(proposal);
   }
 
@@ -198,17 +183,6 @@ function requiredError(pending: ApprovalRequest, callId: string): ApprovalRequir
     callId,
     expiresAt: pending.expiresAt,
   });
-}
-
-function describeFromAttributes(request: ActionRequest): ApprovalDescription {
-  const { rationale, sideEffects } = request.context.attributes;
-  return {
-    rationale: typeof rationale === 'string' ? rationale : undefined,
-    sideEffects:
-      Array.isArray(sideEffects) && sideEffects.every((entry) => typeof entry === 'string')
-        ? sideEffects
-        : undefined,
-  };
 }
 
 type WaitEnding = 'decided' | 'timeout' | 'aborted';

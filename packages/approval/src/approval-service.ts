@@ -1,10 +1,8 @@
 import { type KeyObject, randomUUID } from 'node:crypto';
 import {
   ACTION_KINDS,
-  type ActionKind,
-  type AgentIdentity,
   type ApprovalConsumeFailure,
-  type ApprovalPolicyReference,
+  type ApprovalProposal,
   type ApprovalRequest,
   type ApprovalStatus,
   type ApprovalStore,
@@ -13,7 +11,6 @@ import {
   EFFECTS,
   type Effect,
   type SignedApprovalDecision,
-  type UserIdentity,
 } from '@palisade/core';
 import { EventEmitter } from 'eventemitter3';
 import type { Approver, ApproverCheck } from './approver-check.js';
@@ -25,27 +22,7 @@ import {
 } from './internal/authenticate-approver.js';
 import { createDecisionSigner } from './internal/decision-signer.js';
 
-/** What an agent proposes: the exact action, who asks, and why. */
-export interface ApprovalProposal {
-  readonly tool: string;
-  /** The exact input; stored as its canonical JSON, so it must be JSON. */
-  readonly input: unknown;
-  readonly effect: Effect;
-  readonly agent: AgentIdentity;
-  readonly user?: UserIdentity | undefined;
-  /** Outermost first; defaults to `[user.id, agent.id]`. */
-  readonly delegation?: readonly string[] | undefined;
-  readonly kind?: ActionKind | undefined;
-  readonly target?: string | undefined;
-  /** Defaults to a fresh UUID. */
-  readonly callId?: string | undefined;
-  readonly audience?: string | undefined;
-  readonly rationale?: string | undefined;
-  readonly sideEffects?: readonly string[] | undefined;
-  readonly policy?: ApprovalPolicyReference | undefined;
-  /** Overrides the service's `defaultTtlMs` for this request. */
-  readonly ttlMs?: number | undefined;
-}
+export type { ApprovalProposal } from '@palisade/core';
 
 /** A reviewer's decision as submitted. */
 export interface DecideInput {

@@ -1,4 +1,5 @@
 import type { Attributes, Tracer } from '@opentelemetry/api';
+import type { ApprovalTraceEvent } from '@palisade/core';
 import {
   ATTR_GEN_AI_AGENT_ID,
   ATTR_GEN_AI_TOOL_CALL_ID,
@@ -16,24 +17,8 @@ import {
 } from './attributes.js';
 import { type AuditEventOptions, auditEvent } from './audit-event.js';
 
-/** One step in an approval's life. */
-export interface ApprovalEvent {
-  /** `request` (a human is asked), `decision` (a reviewer decided), `consume` (the call used it). */
-  readonly phase: 'request' | 'decision' | 'consume';
-  readonly approvalId: string;
-  /** The action digest the approval is bound to. */
-  readonly digest: string;
-  readonly tool: string;
-  /** The status after this step: `pending`, `approved`, `denied`, `expired`, `consumed`, ... */
-  readonly status: string;
-  readonly callId?: string | undefined;
-  readonly agentId?: string | undefined;
-  readonly userId?: string | undefined;
-  /** Who decided (for `decision`). */
-  readonly reviewer?: string | undefined;
-  readonly ruleIds?: readonly string[] | undefined;
-  readonly policyVersion?: string | undefined;
-}
+/** One step in an approval's life: core's `ApprovalTraceEvent`. */
+export type ApprovalEvent = ApprovalTraceEvent;
 
 const NAMES = {
   request: SPAN_APPROVAL_REQUEST,

@@ -3,6 +3,9 @@ export { actionDigest } from './action-digest.js';
 export type { ActionKind, ActionRequest, Effect, RequestContext } from './action-request.js';
 export { ACTION_KINDS, EFFECTS, isPersistentEffect } from './action-request.js';
 export type { ApprovalGate, ApprovalOutcome, AuthorizeOptions } from './approval-gate.js';
+export type { ApprovalDescription, ApprovalProposal } from './approval-proposal.js';
+export { approvalProposal } from './approval-proposal.js';
+export type { ApprovalTraceEvent } from './approval-trace-event.js';
 export type {
   AuditRecorder,
   AuditScope,

@@ -409,8 +409,8 @@ describe('guard() fails closed at every stage', () => {
     expect(error.stage).toBe('record');
   });
 
-  it('withholds the output when a post-execution obligation fails', async () => {
-    const { tool } = setup({
+  it('withholds the output when a post-execution obligation fails, recording an error (the body ran)', async () => {
+    const { tool, recorder } = setup({
       decide: () => decision('allow', { obligations: [{ type: 'count' }] }),
       obligations: {
         count: {
@@ -424,6 +424,7 @@ describe('guard() fails closed at every stage', () => {
       code: 'ERR_GUARD_FAULT',
       stage: 'obligation',
     });
+    expect(recorder.records[0]?.outcome?.status).toBe('error');
   });
 });
 

@@ -222,7 +222,8 @@ export function guard<Input, Output>(
     } catch (error) {
       const fromBody = executed && progress.stage === 'execute';
       const final = fromBody ? error : classify(progress.stage, error, tool.name, callId);
-      const settling = settle(scope, outcomeOf(final, fromBody), tool.name, callId);
+      // Once the body ran, the call is an error, never a denial: its side effect has happened.
+      const settling = settle(scope, outcomeOf(final, executed), tool.name, callId);
       if (settling) await settling;
       throw final;
     }
@@ -415,9 +416,9 @@ function fault(stage: GuardStage, error: unknown, tool: string, callId: string):
   });
 }
 
-function outcomeOf(error: unknown, fromBody: boolean): CallOutcome {
+function outcomeOf(error: unknown, bodyRan: boolean): CallOutcome {
   const asError = error instanceof Error ? error : new Error(String(error));
-  if (fromBody) return { status: 'error', error: asError };
+  if (bodyRan) return { status: 'error', error: asError };
   if (ApprovalRequiredError.isInstance(error)) return { status: 'pending-approval', error: asError };
   return { status: 'denied', error: asError };
 }

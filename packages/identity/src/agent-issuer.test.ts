@@ -106,6 +106,19 @@ describe('createAgentIssuer + createAgentVerifier', () => {
     expect(CredentialError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/billing-api/);
   });
+
+  it('lets a call narrow the audience to one of its own, never widen it to another service', async () => {
+    const { issuer, verifier } = await makeIdentity({
+      issuer: { audience: ['support-api', 'billing-api'] },
+    });
+    const token = await issuer.issue({ agent: 'support-bot' });
+    await expect(verifier.verify(token, { now: T0, audience: 'support-api' })).resolves.toBeDefined();
+    // The token names billing-api too, but this verifier only answers for support-api.
+    const error = await verifier
+      .verify(token, { now: T0, audience: 'billing-api' })
+      .catch((caught: unknown) => caught);
+    expect(CredentialError.isInstance(error)).toBe(true);
+  });
 });
 
 describe('delegation', () => {

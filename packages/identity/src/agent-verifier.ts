@@ -16,7 +16,7 @@ export interface AgentVerifierOptions {
   issuer: string;
   /**
    * Audience(s) this service answers to. A call that names its audience (`VerifyOptions.audience`)
-   * requires exactly that one instead.
+   * requires exactly that one instead, and it must be one of these.
    */
   audience: string | readonly string[];
   /**

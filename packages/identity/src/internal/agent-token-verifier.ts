@@ -145,10 +145,12 @@ export function createAgentTokenVerifier(
       throw new TokenExpiredError('The token is not valid yet ("nbf")');
     if (nowSeconds + tolerance < facts.issuedAt)
       throw new CredentialError('The token was issued in the future ("iat")');
+    // A call may narrow the audience to one of this service's own, never widen it: an audience
+    // named by the caller still has to be one this verifier was configured to answer to.
     const wanted = verifyOptions?.audience;
     if (
       wanted !== undefined
-        ? !facts.audiences.includes(wanted)
+        ? !audiences.includes(wanted) || !facts.audiences.includes(wanted)
         : !facts.audiences.some((aud) => audiences.includes(aud))
     ) {
       throw new CredentialError(

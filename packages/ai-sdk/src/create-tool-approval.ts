@@ -59,12 +59,15 @@ export type PalisadeToolApproval = (call: ToolApprovalCall) => Promise<ToolAppro
  * - `deny` -> `'denied'`, whose reason reaches the model as an `execution-denied` tool result;
  * - `approve` -> the exact call is proposed in the approval service, and `'user-approval'` asks
  *   the app to collect a human's answer; `recordApprovalResponses` turns that answer into a
- *   decision by an authorised approver, and the guarded `execute` consumes the approval once.
+ *   decision by an authorised approver, and the approval is consumed once, where the call is used.
  *
  * This check decides early; it authorises nothing on its own. A tool wrapped by `guardTools` is
- * decided again when it executes, so no decision is ever reused. Tools Palisade cannot wrap
- * (provider-executed, or without `execute`) are decided here only, and executable tools that were
- * not wrapped by `guardTools` are denied. Any failure is a denial.
+ * decided again when it executes, so no decision is ever reused, and its approval is consumed
+ * there. Tools Palisade cannot wrap (provider-executed, or without `execute`) are decided here
+ * only: an answered call is approved only if its approval is consumed here, against the digest of
+ * the actual call (so it must be approved, unexpired, unused and signed), and a second check of
+ * the same answer is denied. Executable tools that were not wrapped by `guardTools` are denied.
+ * Any failure is a denial.
  *
  * Denials and proposals are recorded here; an allow of a guarded tool is recorded when it runs.
  *
@@ -101,10 +104,12 @@ export function createToolApproval(
   const approvals = options.approvals ?? approvalServiceOf(palisade);
   if (
     approvals !== undefined &&
-    (typeof approvals?.propose !== 'function' || typeof approvals.get !== 'function')
+    (typeof approvals?.propose !== 'function' ||
+      typeof approvals.get !== 'function' ||
+      typeof approvals.consume !== 'function')
   ) {
     throw new TypeError(
-      'createToolApproval(): options.approvals must be an approval service (propose, get, decide)',
+      'createToolApproval(): options.approvals must be an approval service (propose, get, consume)',
     );
   }
   if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs < 1)) {
@@ -182,9 +187,9 @@ export function createToolApproval(
         return { type: 'denied', reason: error.message };
       }
 
-      // A human already answered for this call. A guarded tool checks the answer when it executes
-      // (the approval is consumed there, against the request rebuilt from the actual call); a tool
-      // Palisade cannot wrap is checked here, against the approval service.
+      // A human already answered for this call. Each approval is consumed in one place, against the
+      // digest of the actual call: a guarded tool consumes it when it executes; for a tool Palisade
+      // cannot wrap, this check is its use, so it is consumed here.
       const answered = humanApprovalRequestFor(call.messages, toolCall.toolCallId);
       if (answered && guardedAtExecution) return { type: 'approved', reason: decision.reason };
       if (answered) {
@@ -254,14 +259,30 @@ export function createToolApproval(
   };
 
   /**
-   * For a tool Palisade cannot wrap, the answer a human gave must be on record in the approval
-   * service as an approval (used or not, since it is used when it is handed on) of this very call.
+   * For a tool Palisade cannot wrap, this check is where the approval a human gave is used, and the
+   * only place: it is consumed in the approval service, atomically, against the digest of the
+   * actual call. The service's consume checks that the approval exists, was approved, has not
+   * expired and was not used before, and verifies the decision's signature; the call is approved
+   * only when that succeeds, so a replay of the same messages, an expired approval or a changed
+   * input is denied.
    */
   async function checkAnsweredApproval(
     request: ActionRequest,
     approvalId: string | undefined,
   ): Promise<void> {
-    const stored = approvalId !== undefined && approvals ? await approvals.get(approvalId) : undefined;
+    const deny = (why: string) =>
+      new ApprovalDeniedError(`Denied "${request.name}": ${why}`, {
+        tool: request.name,
+        callId: request.callId,
+        approvalId,
+      });
+    if (approvalId === undefined) throw deny('the answer names no Palisade approval');
+    if (!approvals) throw deny(`approval ${approvalId} cannot be checked: no approval service is configured`);
+    const stored = await approvals.get(approvalId);
+    if (!stored) throw deny(`approval ${approvalId} does not exist`);
+    if (stored.callId !== request.callId) {
+      throw deny(`approval ${approvalId} was given for another tool call (${stored.callId})`);
+    }
     const digest = actionDigest({
       tool: request.name,
       input: request.input,
@@ -269,17 +290,13 @@ export function createToolApproval(
       user: request.principal.user?.id,
       audience: request.context.audience,
     });
-    if (
-      !stored ||
-      stored.digest !== digest ||
-      stored.callId !== request.callId ||
-      (stored.status !== 'approved' && stored.status !== 'consumed')
-    ) {
-      throw new ApprovalDeniedError(`"${request.name}" has no recorded approval covering this call`, {
-        tool: request.name,
-        callId: request.callId,
-        approvalId,
-      });
+    const used = await approvals.consume(approvalId, digest);
+    if (used?.ok !== true) {
+      throw deny(
+        typeof used?.message === 'string' && used.message !== ''
+          ? used.message
+          : `approval ${approvalId} could not be used for this call`,
+      );
     }
   }
 

@@ -17,5 +17,9 @@ export type {
   RecordedApprovalResponse,
 } from './record-approval-responses.js';
 export { recordApprovalResponses } from './record-approval-responses.js';
-export type { ToolApprovalProposal, ToolApprovalService } from './tool-approval-service.js';
+export type {
+  ToolApprovalProposal,
+  ToolApprovalService,
+  ToolApprovalUse,
+} from './tool-approval-service.js';
 export type { CallContextSource, EffectMap, PalisadeToolOptions, ToolCallInfo } from './tool-options.js';

@@ -223,13 +223,22 @@ describe('recordApprovalResponses', () => {
     expect(await recordApprovalResponses(foreign, options)).toEqual([]);
   });
 
-  it('uses the approval of a provider-executed tool as it is handed on', async () => {
+  it('decides the approval of a provider-executed tool without using it (toolApproval uses it)', async () => {
     const { service, pending, history } = await pendingTransfer({ providerExecuted: true });
-    await recordApprovalResponses(history(true), {
-      approvals: service,
+    const consumed: string[] = [];
+    const recorded = await recordApprovalResponses(history(true), {
+      approvals: {
+        ...service,
+        consume: async (approvalId: string, digest: string) => {
+          consumed.push(approvalId);
+          return service.consume(approvalId, digest);
+        },
+      },
       approverCredential: 'reviewer-token',
     });
-    expect((await service.get(pending.id))?.status).toBe('consumed');
+    expect(recorded).toEqual([expect.objectContaining({ status: 'recorded', approved: true })]);
+    expect(consumed).toEqual([]);
+    expect((await service.get(pending.id))?.status).toBe('approved');
   });
 
   it('validates its options', async () => {

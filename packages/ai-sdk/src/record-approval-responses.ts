@@ -51,13 +51,14 @@ export interface RecordedApprovalResponse {
  * Turns the human answers in the last tool message (`tool-approval-response` parts, as the AI SDK
  * and `useChat`'s `addToolApprovalResponse` produce them) into decisions recorded in Palisade's
  * approval service by an authenticated approver. Call it before passing the messages back to
- * `generateText` / `streamText`: the guarded tool then finds the approval and consumes it once.
+ * `generateText` / `streamText`: the guarded tool (or, for a tool Palisade cannot wrap, the
+ * `toolApproval`) then finds the approval and consumes it once.
  *
  * Only answers to approval requests proposed by `createToolApproval` are considered; each is
  * checked to describe exactly the tool call in the history (call id, tool and input). Answers to a
  * request decided earlier leave that decision in place, so repeating a request is harmless.
- * Approvals of provider-executed tools are consumed here, because handing them on to the provider
- * is their use. A refusal is the refused call's final outcome (the AI SDK never executes it): with
+ * Nothing is consumed here: an approval is used once, where the call is checked against it (the
+ * guarded `execute`, or `toolApproval` for a tool Palisade cannot wrap). A refusal is the refused call's final outcome (the AI SDK never executes it): with
  * `options.palisade`, it is recorded through the enforcement's recorder, once.
  *
  * @example
@@ -81,7 +82,7 @@ export async function recordApprovalResponses(
     throw new TypeError('recordApprovalResponses(): options must be an object');
   }
   const { approvals, approverCredential, palisade } = options;
-  for (const method of ['get', 'decide', 'consume'] as const) {
+  for (const method of ['get', 'decide'] as const) {
     if (typeof approvals?.[method] !== 'function') {
       throw new TypeError(
         `recordApprovalResponses(): options.approvals must be an approval service with ${method}()`,
@@ -145,15 +146,6 @@ export async function recordApprovalResponses(
       approverCredential,
       reason: part.reason,
     });
-    if (decision.approve && toolCall.providerExecuted === true) {
-      const used = await approvals.consume(approvalId, stored.digest);
-      if (!used.ok) {
-        throw new ApprovalLinkError(
-          `Approval ${approvalId} could not be used for the provider-executed call`,
-          base,
-        );
-      }
-    }
     // Only the answer that moved the request out of `pending` is recorded, so a refusal is
     // recorded once however often the same messages come back.
     if (!decision.approve && palisade) await recordRefusal(palisade.recorder, stored, decision.reason);

@@ -5,7 +5,8 @@ const REFERENCE = /\s\(Palisade approval ([A-Za-z0-9._:-]{1,128})\)$/;
  * reason travels with the conversation (and through UI messages as `requestReason`), which is what
  * lets a later request, in any process, find the Palisade approval again. The id is only a
  * pointer: an approval is used only if its digest matches the actual call, it was approved by an
- * authorised approver, and it was not used before.
+ * authorised approver (a decision signed by the approval service), it has not expired, and it was
+ * not used before; using it consumes it.
  */
 export function withApprovalReference(reason: string, approvalId: string): string {
   return `${reason} (Palisade approval ${approvalId})`;

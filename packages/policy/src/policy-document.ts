@@ -85,6 +85,13 @@ export interface Comparison {
  * `eq`) or the combinators `all`, `any`, `not`, or `predicate` (a named, code-defined test). Every key
  * must hold.
  *
+ * Conditions are three-valued: a comparison on a missing value (or a missing `ref` operand), or on a
+ * value of a type its operator cannot compare (`gt` on a string against a number, `startsWith` on a
+ * number, `providedBy` on an object), is **unknown**; only `exists` is always known. `not` keeps
+ * unknown unknown, `all` is false if any part is false and else unknown if any part is, `any` is true
+ * if any part is true and else unknown if any part is. An unknown `when` never widens access: an
+ * `allow` rule or task grant does not apply, a `deny` or `approve` rule applies, a limit counts.
+ *
  * @example
  * ```ts
  * const when: Condition = {
@@ -121,7 +128,9 @@ export type ApprovalMode = 'auto' | 'required' | 'none';
 
 /**
  * One rule. It applies to a request when its resource matchers (`tools`, `effects`, `targets`,
- * `kinds`), its subject matchers and its `when` condition all hold.
+ * `kinds`), its subject matchers and its `when` condition all hold. A `when` that is unknown (it
+ * reads a missing or mistyped value, see `Condition`) fails closed: an `allow` rule does not apply,
+ * a `deny` rule applies (its reason says a value was missing) and an `approve` rule applies.
  *
  * Subjects and the two permissions: an `allow` rule grants the **agent permission** when it lists
  * `agents` that match the acting agent, and the **user permission** when it lists `users` or `roles`
@@ -170,7 +179,8 @@ export type LimitDimension = 'agent' | 'user' | 'tool' | 'task' | 'session' | 't
 /**
  * A rate limit or a budget. It applies to the requests its matchers select; each allowed (or
  * approved) request carries a `consume-limit` obligation, and the enforcer refuses the call when
- * consuming would pass `max` in the current window.
+ * consuming would pass `max` in the current window. A `when` that is unknown (see `Condition`)
+ * applies the limit: a missing value never lets a call escape it.
  */
 export interface PolicyLimit {
   readonly id: string;

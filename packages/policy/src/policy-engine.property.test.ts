@@ -27,8 +27,10 @@ const rule = (id: number): fc.Arbitrary<PolicyRule> =>
       autonomous: fc.constantFrom(true, undefined),
       approval: fc.constantFrom('auto', 'none', 'required', undefined),
       threshold: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+      negated: fc.boolean(),
     })
-    .map(({ effect, tools, agents, roles, autonomous, approval, threshold }) => {
+    .map(({ effect, tools, agents, roles, autonomous, approval, threshold, negated }) => {
+      const test = { 'input.n': { gt: threshold } };
       const base: PolicyRule = {
         id: `r${id}`,
         effect,
@@ -36,7 +38,7 @@ const rule = (id: number): fc.Arbitrary<PolicyRule> =>
         ...(agents ? { agents } : {}),
         ...(roles ? { roles } : {}),
         ...(autonomous ? { autonomous } : {}),
-        ...(threshold === undefined ? {} : { when: { 'input.n': { gt: threshold } } }),
+        ...(threshold === undefined ? {} : { when: negated ? { not: test } : test }),
       };
       if (effect !== 'allow') return base;
       const named = agents || roles || autonomous ? base : { ...base, agents: ['spiffe://x/agent/a'] };
@@ -149,6 +151,23 @@ describe('policy engine properties', () => {
         }).decide(request);
         expect({ ...after, policyVersion: '' }).toEqual({ ...before, policyVersion: '' });
       }),
+    );
+  });
+
+  it('a missing or mistyped value never turns a deny into an allow or an approve', () => {
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.constantFrom('missing', 'string', 'null', 'list'),
+        ([document, request], damage) => {
+          const engine = createPolicyEngine({ policy: document });
+          if (engine.decide(request).effect !== 'deny') return;
+          const { n, ...rest } = request.input as { n: number };
+          const value = { string: String(n), null: null, list: [n], missing: undefined }[damage];
+          const input = damage === 'missing' ? rest : { ...rest, n: value };
+          expect(engine.decide({ ...request, input }).effect).toBe('deny');
+        },
+      ),
     );
   });
 

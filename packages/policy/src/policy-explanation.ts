@@ -10,6 +10,11 @@ export interface RuleTrace {
   readonly detail: string;
   /** For a matched allow rule: which permissions it granted. */
   readonly grants?: readonly ('agent' | 'user')[] | undefined;
+  /**
+   * The rule's `when`, when it was evaluated: `'unknown'` when a value it reads is missing or of a
+   * type its test cannot compare (an allow rule then does not apply; a deny or approve rule does).
+   */
+  readonly condition?: 'true' | 'false' | 'unknown' | undefined;
   /** Set for rules that come from a task grant rather than the document. */
   readonly grant?: string | undefined;
 }

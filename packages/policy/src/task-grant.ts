@@ -8,7 +8,10 @@ export interface TaskGrantInput {
   readonly task: string;
   /** Catalog tool names (or globs) the grant covers. */
   readonly tools: readonly string[];
-  /** Constraints every covered call must meet (same language as rule conditions). */
+  /**
+   * Constraints every covered call must meet (same language as rule conditions). An unknown result
+   * (a missing or mistyped value) does not meet them: the grant then gives nothing.
+   */
   readonly when?: Condition | undefined;
   /**
    * The user the task is done for. When set, the grant also gives the user permission, for this user

@@ -5,10 +5,17 @@ import { compileRead, parsePath } from './path.js';
 import { compileProvenance } from './provenance.js';
 import { isReference } from './validate-document.js';
 
-/** A compiled condition: a fast test, and a slower one that says why. */
+/**
+ * The result of a condition: `'true'`, `'false'`, or `'unknown'` when a test could not be decided
+ * because the value (or a referenced operand) is missing, or has a type the operator cannot compare.
+ * Strings rather than booleans so that no caller can mistake `'unknown'` for a plain truth value.
+ */
+export type Truth = 'true' | 'false' | 'unknown';
+
+/** A compiled condition: a fast evaluation, and a slower one that says why. */
 export interface CompiledCondition {
-  test(facts: PolicyFacts): boolean;
-  explain(facts: PolicyFacts): { readonly result: boolean; readonly detail: string };
+  evaluate(facts: PolicyFacts): Truth;
+  explain(facts: PolicyFacts): { readonly result: Truth; readonly detail: string };
 }
 
 /** What compiling needs besides the condition. */
@@ -17,7 +24,14 @@ export interface ConditionEnvironment {
   readonly sources: Readonly<Record<string, ProvenanceSource>>;
 }
 
-/** Compiles a validated condition. Throws `TypeError` for a predicate the environment lacks. */
+/**
+ * Compiles a validated condition into a three-valued test (Kleene logic). A comparison on a missing
+ * value, or on a value of a type its operator cannot compare, is `'unknown'`, never `'false'`: so
+ * `not` cannot turn absence into a pass. `not` keeps `'unknown'`; `all` is false if any part is
+ * false, else unknown if any part is unknown; `any` is true if any part is true, else unknown if any
+ * part is unknown. What `'unknown'` means is decided by the caller, always towards less access.
+ * Throws `TypeError` for a predicate the environment lacks.
+ */
 export function compileCondition(condition: Condition, environment: ConditionEnvironment): CompiledCondition {
   const parts: CompiledCondition[] = [];
   for (const [key, value] of Object.entries(condition)) {
@@ -35,61 +49,79 @@ export function compileCondition(condition: Condition, environment: ConditionEnv
 
 function allOf(parts: readonly CompiledCondition[]): CompiledCondition {
   return {
-    test(facts) {
-      for (const part of parts) if (!part.test(facts)) return false;
-      return true;
+    evaluate(facts) {
+      let result: Truth = 'true';
+      for (const part of parts) {
+        const outcome = part.evaluate(facts);
+        if (outcome === 'false') return 'false';
+        if (outcome === 'unknown') result = 'unknown';
+      }
+      return result;
     },
     explain(facts) {
       const details: string[] = [];
+      const unknown: string[] = [];
       for (const part of parts) {
         const outcome = part.explain(facts);
-        if (!outcome.result) return { result: false, detail: outcome.detail };
-        details.push(outcome.detail);
+        if (outcome.result === 'false') return outcome;
+        if (outcome.result === 'unknown') unknown.push(outcome.detail);
+        else details.push(outcome.detail);
       }
-      return { result: true, detail: details.join(' and ') };
+      if (unknown.length > 0) return { result: 'unknown', detail: unknown.join(' and ') };
+      return { result: 'true', detail: details.join(' and ') };
     },
   };
 }
 
 function anyOf(parts: readonly CompiledCondition[]): CompiledCondition {
   return {
-    test(facts) {
-      for (const part of parts) if (part.test(facts)) return true;
-      return false;
+    evaluate(facts) {
+      let result: Truth = 'false';
+      for (const part of parts) {
+        const outcome = part.evaluate(facts);
+        if (outcome === 'true') return 'true';
+        if (outcome === 'unknown') result = 'unknown';
+      }
+      return result;
     },
     explain(facts) {
       const details: string[] = [];
+      let result: Truth = 'false';
       for (const part of parts) {
         const outcome = part.explain(facts);
-        if (outcome.result) return { result: true, detail: outcome.detail };
+        if (outcome.result === 'true') return outcome;
+        if (outcome.result === 'unknown') result = 'unknown';
         details.push(outcome.detail);
       }
-      return { result: false, detail: `none of (${details.join('; ')})` };
+      return { result, detail: `none of (${details.join('; ')})` };
     },
   };
 }
+
+const NEGATION: Readonly<Record<Truth, Truth>> = { true: 'false', false: 'true', unknown: 'unknown' };
 
 function negate(part: CompiledCondition): CompiledCondition {
   return {
-    test: (facts) => !part.test(facts),
+    evaluate: (facts) => NEGATION[part.evaluate(facts)],
     explain(facts) {
       const outcome = part.explain(facts);
-      return { result: !outcome.result, detail: `not (${outcome.detail})` };
+      return { result: NEGATION[outcome.result], detail: `not (${outcome.detail})` };
     },
   };
 }
 
+/** A predicate is always known: it returns a boolean, and one that does not (or throws) ends in deny. */
 function predicate(name: string, environment: ConditionEnvironment): CompiledCondition {
   const fn = environment.predicates.get(name);
   if (!fn) throw new TypeError(`The policy names predicate "${name}", which was not given to the engine`);
-  const run = (facts: PolicyFacts): boolean => {
+  const run = (facts: PolicyFacts): Truth => {
     const result = fn(facts);
     if (typeof result !== 'boolean')
       throw new TypeError(`Predicate "${name}" returned ${typeof result}, not a boolean`);
-    return result;
+    return result ? 'true' : 'false';
   };
   return {
-    test: run,
+    evaluate: run,
     explain(facts) {
       const result = run(facts);
       return { result, detail: `predicate ${name} is ${result}` };
@@ -97,7 +129,7 @@ function predicate(name: string, environment: ConditionEnvironment): CompiledCon
   };
 }
 
-type Test = (value: unknown, facts: PolicyFacts) => boolean;
+type Test = (value: unknown, facts: PolicyFacts) => Truth;
 
 function comparePath(
   path: string,
@@ -115,29 +147,44 @@ function comparePath(
     tests.push({ operator, operand, test: compileTest(operator, operand, environment) });
   }
   return {
-    test(facts) {
+    evaluate(facts) {
       const value = read(facts);
-      for (const { test } of tests) if (!test(value, facts)) return false;
-      return true;
+      let result: Truth = 'true';
+      for (const { test } of tests) {
+        const outcome = test(value, facts);
+        if (outcome === 'false') return 'false';
+        if (outcome === 'unknown') result = 'unknown';
+      }
+      return result;
     },
     explain(facts) {
       const value = read(facts);
+      let unknown: string | undefined;
       for (const { operator, operand, test } of tests) {
-        const operandText = isReference(operand)
-          ? `${operand.ref} (${show(resolveReference(operand.ref, facts))})`
-          : show(operand);
-        if (!test(value, facts))
+        const outcome = test(value, facts);
+        if (outcome === 'true') continue;
+        const other = isReference(operand) ? resolveReference(operand.ref, facts) : operand;
+        const operandText = isReference(operand) ? `${operand.ref} (${show(other)})` : show(operand);
+        if (outcome === 'false')
           return {
-            result: false,
+            result: 'false',
             detail: `${path} ${operator} ${operandText} is false (value ${show(value)})`,
           };
+        unknown ??= `${path} ${operator} ${operandText} is unknown (${whyUnknown(value, other)})`;
       }
+      if (unknown !== undefined) return { result: 'unknown', detail: unknown };
       return {
-        result: true,
+        result: 'true',
         detail: `${path} ${tests.map((item) => `${item.operator} ${show(item.operand)}`).join(', ')} holds`,
       };
     },
   };
+}
+
+function whyUnknown(value: unknown, operand: unknown): string {
+  if (value === undefined) return 'value missing';
+  if (operand === undefined) return `value ${show(value)}, operand missing`;
+  return `value ${show(value)} cannot be compared`;
 }
 
 function resolveReference(ref: string, facts: PolicyFacts): unknown {
@@ -155,25 +202,31 @@ function show(value: unknown): string {
   }
 }
 
+function known(result: boolean): Truth {
+  return result ? 'true' : 'false';
+}
+
 /**
- * Compiles one operator. A missing (undefined) value fails every operator but `exists: false`, and a
- * missing reference fails the comparison: absence never satisfies a test by accident.
+ * Compiles one operator. A missing (undefined) value, or a missing reference, makes every operator
+ * but `exists` unknown; so does a value the operator cannot compare (`gt` on a string against a
+ * number, `startsWith` on a number, `providedBy` on an object). `exists` is always known. Absence
+ * never satisfies a test by accident, not even under `not`.
  */
 function compileTest(operator: string, operand: unknown, environment: ConditionEnvironment): Test {
   if (operator === 'exists') {
     const wanted = operand === true;
-    return (value) => (value !== undefined && value !== null) === wanted;
+    return (value) => known((value !== undefined && value !== null) === wanted);
   }
   if (operator === 'matches') {
     const globs = (typeof operand === 'string' ? [operand] : (operand as string[])).map(compileGlob);
-    return (value) => typeof value === 'string' && globs.some((glob) => glob(value));
+    return (value) => (typeof value === 'string' ? known(globs.some((glob) => glob(value))) : 'unknown');
   }
   if (operator === 'providedBy') {
     const check = compileProvenance(
       typeof operand === 'string' ? [operand] : (operand as string[]),
       environment.sources,
     );
-    return (value, facts) => value !== undefined && check(value, facts.context);
+    return (value, facts) => (traceable(value) ? known(check(value, facts.context)) : 'unknown');
   }
   const binary = BINARY[operator];
   if (!binary) throw new TypeError(`Unknown comparison "${operator}"`);
@@ -183,28 +236,50 @@ function compileTest(operator: string, operand: unknown, environment: ConditionE
     const readOperand = compileRead(parsed.segments);
     return (value, facts) => {
       const other = readOperand(facts);
-      return value !== undefined && other !== undefined && binary(value, other);
+      return value === undefined || other === undefined ? 'unknown' : binary(value, other);
     };
   }
-  return (value) => value !== undefined && binary(value, operand);
+  return (value) => (value === undefined ? 'unknown' : binary(value, operand));
 }
 
-const BINARY: Readonly<Record<string, (value: unknown, operand: unknown) => boolean>> = {
-  eq: (value, operand) => jsonEqual(value, operand),
-  ne: (value, operand) => !jsonEqual(value, operand),
-  in: (value, operand) => Array.isArray(operand) && operand.some((item) => jsonEqual(value, item)),
-  notIn: (value, operand) => Array.isArray(operand) && !operand.some((item) => jsonEqual(value, item)),
-  gt: (value, operand) => ordered(value, operand) && (value as number) > (operand as number),
-  gte: (value, operand) => ordered(value, operand) && (value as number) >= (operand as number),
-  lt: (value, operand) => ordered(value, operand) && (value as number) < (operand as number),
-  lte: (value, operand) => ordered(value, operand) && (value as number) <= (operand as number),
+/**
+ * Whether `providedBy` can tell where a value came from: a non-empty string, a finite number, or a
+ * non-empty array of those. Anything else (missing, null, an object, an empty string) is unknown.
+ */
+function traceable(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0 && value.every(traceableItem);
+  return traceableItem(value);
+}
+
+function traceableItem(value: unknown): boolean {
+  if (typeof value === 'string') return value.trim() !== '';
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** The binary operators, on a present value; unknown when the types cannot be compared. */
+const BINARY: Readonly<Record<string, (value: unknown, operand: unknown) => Truth>> = {
+  eq: (value, operand) => known(jsonEqual(value, operand)),
+  ne: (value, operand) => known(!jsonEqual(value, operand)),
+  in: (value, operand) =>
+    Array.isArray(operand) ? known(operand.some((item) => jsonEqual(value, item))) : 'unknown',
+  notIn: (value, operand) =>
+    Array.isArray(operand) ? known(!operand.some((item) => jsonEqual(value, item))) : 'unknown',
+  gt: (value, operand) =>
+    ordered(value, operand) ? known((value as number) > (operand as number)) : 'unknown',
+  gte: (value, operand) =>
+    ordered(value, operand) ? known((value as number) >= (operand as number)) : 'unknown',
+  lt: (value, operand) =>
+    ordered(value, operand) ? known((value as number) < (operand as number)) : 'unknown',
+  lte: (value, operand) =>
+    ordered(value, operand) ? known((value as number) <= (operand as number)) : 'unknown',
   startsWith: (value, operand) =>
-    typeof value === 'string' && typeof operand === 'string' && value.startsWith(operand),
+    typeof value === 'string' && typeof operand === 'string' ? known(value.startsWith(operand)) : 'unknown',
   endsWith: (value, operand) =>
-    typeof value === 'string' && typeof operand === 'string' && value.endsWith(operand),
+    typeof value === 'string' && typeof operand === 'string' ? known(value.endsWith(operand)) : 'unknown',
   contains: (value, operand) => {
-    if (typeof value === 'string') return typeof operand === 'string' && value.includes(operand);
-    return Array.isArray(value) && value.some((item) => jsonEqual(item, operand));
+    if (typeof value === 'string')
+      return typeof operand === 'string' ? known(value.includes(operand)) : 'unknown';
+    return Array.isArray(value) ? known(value.some((item) => jsonEqual(item, operand))) : 'unknown';
   },
 };
 

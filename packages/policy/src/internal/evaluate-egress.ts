@@ -59,6 +59,8 @@ export function evaluateEgress(
   const host = input.host.toLowerCase();
   const denies: string[] = [];
   const allows: string[] = [];
+  // Deny rules that applied because their condition was unknown, with why.
+  const undecided = new Map<string, string>();
   let blockedBySpecial: string | undefined;
   for (const rule of policy.egress) {
     const miss = mismatch(rule, input, host, address, facts);
@@ -68,7 +70,17 @@ export function evaluateEgress(
     }
     if (rule.effect === 'deny') {
       denies.push(rule.id);
-      trace?.rules.push({ id: rule.id, effect: rule.effect, matched: true, detail: 'matched: denies' });
+      const unknown = rule.when?.explain(facts);
+      if (unknown?.result === 'unknown') undecided.set(rule.id, unknown.detail);
+      trace?.rules.push({
+        id: rule.id,
+        effect: rule.effect,
+        matched: true,
+        detail:
+          unknown?.result === 'unknown'
+            ? `matched: denies (condition unknown, so the rule applies: ${unknown.detail})`
+            : 'matched: denies',
+      });
     } else if (special !== undefined && !rule.addresses) {
       blockedBySpecial ??= rule.id;
       trace?.rules.push({
@@ -84,7 +96,14 @@ export function evaluateEgress(
   }
   if (denies.length > 0) {
     const first = policy.egress.find((rule) => rule.id === denies[0]);
-    return deny(first?.reason ?? `egress denied by rule "${denies[0]}"`, denies);
+    const reason = first?.reason ?? `egress denied by rule "${denies[0]}"`;
+    const unknown = undecided.get(denies[0] as string);
+    return deny(
+      unknown === undefined
+        ? reason
+        : `${reason} (a value the condition reads is missing or of the wrong type, so the deny applies (fail closed): ${unknown})`,
+      denies,
+    );
   }
   if (allows.length === 0) {
     if (blockedBySpecial !== undefined) {
@@ -125,8 +144,11 @@ function mismatch(
     return `address ${input.address} is not in a listed range`;
   }
   if (rule.when) {
+    // Three-valued: an allow rule needs its condition true; a deny rule also applies when it is unknown.
     const outcome = rule.when.explain(facts);
-    if (!outcome.result) return `condition failed: ${outcome.detail}`;
+    if (outcome.result === 'false') return `condition failed: ${outcome.detail}`;
+    if (outcome.result === 'unknown' && rule.effect === 'allow')
+      return `condition unknown, so the allow rule does not apply: ${outcome.detail}`;
   }
   return undefined;
 }

@@ -60,6 +60,8 @@ export function evaluate(
   let agentWaived = false;
   let userWaived = false;
   let approvalRequired = false;
+  // Deny and approve rules that matched only because their condition was unknown.
+  let undecidedRules: Set<CompiledRule> | undefined;
 
   // One flat loop over the tool's rules, then the task grants' rules: this is the hot path.
   const own = tool.rules;
@@ -87,29 +89,63 @@ export function evaluate(
       });
       continue;
     }
+    // Three-valued `when`: an allow rule needs it true; a deny or approve rule also applies when it
+    // is unknown (a value missing or of the wrong type), so absence never widens access.
+    let undecided = false;
+    let unknownDetail = '';
     if (rule.when !== undefined) {
       if (trace === undefined) {
-        if (!rule.when.test(facts)) continue;
+        const truth = rule.when.evaluate(facts);
+        if (truth === 'false' || (truth === 'unknown' && rule.effect === 'allow')) continue;
+        undecided = truth === 'unknown';
       } else {
         const outcome = rule.when.explain(facts);
-        if (!outcome.result) {
+        if (outcome.result === 'false') {
           trace.rules.push({
             ...traceHead(rule),
             matched: false,
             detail: `condition failed: ${outcome.detail}`,
+            condition: 'false',
           });
           continue;
         }
+        if (outcome.result === 'unknown' && rule.effect === 'allow') {
+          trace.rules.push({
+            ...traceHead(rule),
+            matched: false,
+            detail: `condition unknown, so the allow rule does not apply: ${outcome.detail}`,
+            condition: 'unknown',
+          });
+          continue;
+        }
+        undecided = outcome.result === 'unknown';
+        if (undecided) unknownDetail = `: ${outcome.detail}`;
       }
     }
+    if (undecided) {
+      if (undecidedRules === undefined) undecidedRules = new Set([rule]);
+      else undecidedRules.add(rule);
+    }
+    const condition = rule.when === undefined ? undefined : undecided ? 'unknown' : 'true';
+    const unknownNote = undecided ? ` (condition unknown, so the rule applies${unknownDetail})` : '';
     if (rule.effect === 'deny') {
       if (denies === undefined) denies = [rule];
       else denies.push(rule);
-      trace?.rules.push({ ...traceHead(rule), matched: true, detail: 'matched: denies' });
+      trace?.rules.push({
+        ...traceHead(rule),
+        matched: true,
+        detail: `matched: denies${unknownNote}`,
+        ...(condition === undefined ? {} : { condition }),
+      });
     } else if (rule.effect === 'approve') {
       if (approves === undefined) approves = [rule];
       else approves.push(rule);
-      trace?.rules.push({ ...traceHead(rule), matched: true, detail: 'matched: requires approval' });
+      trace?.rules.push({
+        ...traceHead(rule),
+        matched: true,
+        detail: `matched: requires approval${unknownNote}`,
+        ...(condition === undefined ? {} : { condition }),
+      });
     } else {
       if (allows === undefined) allows = [rule];
       else allows.push(rule);
@@ -136,6 +172,7 @@ export function evaluate(
               ? 'matched, but grants nothing here (the tool needs a task grant for the agent permission)'
               : `matched: grants the ${grants.join(' and ')} permission (approval ${rule.approval})`,
           grants,
+          ...(condition === undefined ? {} : { condition }),
         });
       }
     }
@@ -144,7 +181,10 @@ export function evaluate(
 
   if (denies !== undefined) {
     const first = denies[0] as CompiledRule;
-    return deny(policy, first.denyReason, denies.length === 1 ? first.ids : denies.map(ruleId));
+    const reason = undecidedRules?.has(first)
+      ? undecidedReason(first.denyReason, first, facts, 'the deny applies (fail closed)')
+      : first.denyReason;
+    return deny(policy, reason, denies.length === 1 ? first.ids : denies.map(ruleId));
   }
   if (!agentGranted || !userGranted)
     return deny(policy, missingPermission(agentGranted, userGranted, request));
@@ -160,7 +200,9 @@ export function evaluate(
     const first = approves[0] as CompiledRule;
     return {
       effect: 'approve',
-      reason: first.approveReason,
+      reason: undecidedRules?.has(first)
+        ? undecidedReason(first.approveReason, first, facts, 'a human decides')
+        : first.approveReason,
       ruleIds: [...allowIds, ...approves.map(ruleId)],
       policyVersion: policy.version,
       obligations,
@@ -200,7 +242,14 @@ function limitObligations(
   for (const limit of tool.limits) {
     if (limit.agents && !limit.agents(facts.principal.agent.id)) continue;
     if (limit.user && !limit.user(facts.principal)) continue;
-    if (limit.when && !limit.when.test(facts)) continue;
+    // An unknown `when` counts the call: a missing value never lets a call escape a limit.
+    let unknownNote = '';
+    if (limit.when !== undefined) {
+      const truth = limit.when.evaluate(facts);
+      if (truth === 'false') continue;
+      if (truth === 'unknown' && trace !== undefined)
+        unknownNote = ` (condition unknown, so the limit applies: ${limit.when.explain(facts).detail})`;
+    }
     let amount = 1;
     if (limit.sum) {
       const value = limit.sum(facts);
@@ -211,7 +260,7 @@ function limitObligations(
     }
     const key = limitKey(limit, tool.name, facts);
     trace?.checks.push(
-      `limit "${limit.id}" applies: counts ${amount} against ${limit.max} per ${limit.windowMs} ms (${key})`,
+      `limit "${limit.id}" applies: counts ${amount} against ${limit.max} per ${limit.windowMs} ms (${key})${unknownNote}`,
     );
     obligations.push({
       type: 'consume-limit',
@@ -239,6 +288,17 @@ function limitKey(limit: CompiledLimit, tool: string, facts: PolicyFacts): strin
     parts.push(`${dimension}=${value === undefined ? '-' : JSON.stringify(value)}`);
   }
   return parts.join('|');
+}
+
+/** The reason of a deny or approve rule that applied because its condition could not be decided. */
+function undecidedReason(
+  reason: string,
+  rule: CompiledRule,
+  facts: PolicyFacts,
+  consequence: string,
+): string {
+  const detail = rule.when === undefined ? '' : `: ${rule.when.explain(facts).detail}`;
+  return `${reason} (a value the condition reads is missing or of the wrong type, so ${consequence}${detail})`;
 }
 
 function traceHead(rule: CompiledRule): Pick<RuleTrace, 'id' | 'effect' | 'grant'> {

@@ -38,6 +38,12 @@ export const ATTR_USER_ID = 'user.id';
 export const ATTR_USER_ROLES = 'user.roles';
 /** The class of error a failed operation ended with (a Palisade error `code` when there is one). */
 export const ATTR_ERROR_TYPE = 'error.type';
+/** Event name of an error a tool body threw (OpenTelemetry exception semantic conventions). */
+export const EVENT_EXCEPTION = 'exception';
+/** The exception's class name, on the exception event. */
+export const ATTR_EXCEPTION_TYPE = 'exception.type';
+/** The exception's message, on the exception event: only with content capture on, and redacted. */
+export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
 
 /** `allow`, `deny` or `approve`. */
 export const ATTR_PALISADE_DECISION = 'palisade.decision';

@@ -109,6 +109,8 @@ describe('createOtelRecorder', () => {
       'palisade.stage': 'decide',
       'error.type': 'ERR_ACCESS_DENIED',
     });
+    // Palisade words its own refusals: their message stays on the span.
+    expect(span.status.message).toBe((error as AccessDeniedError).message);
   });
 
   it('marks a fault (the verifier rejects) as an error, with the stage, before any decision', async () => {
@@ -125,16 +127,83 @@ describe('createOtelRecorder', () => {
     expect(span.attributes['palisade.decision']).toBeUndefined();
   });
 
-  it('records an error thrown by the body as an exception on the span', async () => {
+  it('records an error thrown by the body by its type only: no message, no stack', async () => {
     const recorder = createOtelRecorder({ tracer });
     const flaky = tool('flaky', 'read', { verifier, decider: deciderFor(), recorder }, () => {
-      throw new Error('backend down');
+      throw new Error('GET https://api.example/v1?key=sk-live-123 failed: backend down');
     });
-    await expect(flaky.call({}, credential)).rejects.toThrow('backend down');
+    // The caller still gets the error as it was thrown.
+    await expect(flaky.call({}, credential)).rejects.toThrow('sk-live-123');
     const span = only();
-    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'backend down' });
-    expect(span.attributes['palisade.outcome']).toBe('error');
-    expect(span.events.map((event) => event.name)).toEqual(['exception']);
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR });
+    expect(span.attributes).toMatchObject({
+      'palisade.outcome': 'error',
+      'error.type': 'Error',
+    });
+    expect(span.events.map((event) => [event.name, event.attributes])).toEqual([
+      ['exception', { 'exception.type': 'Error' }],
+    ]);
+    expect(JSON.stringify([span.status, span.attributes, span.events])).not.toMatch(
+      /sk-live-123|backend down/,
+    );
+  });
+
+  it('names a body error by its stable code when it has one, and by its class', async () => {
+    class UpstreamError extends Error {
+      readonly code = 'ERR_UPSTREAM';
+      override readonly name = 'UpstreamError';
+    }
+    const recorder = createOtelRecorder({ tracer });
+    const flaky = tool('flaky', 'read', { verifier, decider: deciderFor(), recorder }, () => {
+      throw new UpstreamError('token=abc123 rejected');
+    });
+    await expect(flaky.call({}, credential)).rejects.toThrow('abc123');
+    const span = only();
+    expect(span.attributes['error.type']).toBe('ERR_UPSTREAM');
+    expect(span.events[0]?.attributes).toEqual({ 'exception.type': 'UpstreamError' });
+    expect(JSON.stringify([span.status, span.attributes, span.events])).not.toContain('abc123');
+  });
+
+  it('captures a body error message only when opted in, through the content redactors', async () => {
+    const contexts: unknown[] = [];
+    const recorder = createOtelRecorder({
+      tracer,
+      captureContent: {
+        redactors: [
+          {
+            redact(value, context) {
+              contexts.push(context);
+              return typeof value === 'string' ? value.replaceAll(/sk-live-\w+/g, '[SECRET]') : value;
+            },
+          },
+        ],
+      },
+    });
+    const flaky = tool('flaky', 'read', { verifier, decider: deciderFor(), recorder }, () => {
+      throw new Error('key sk-live-123 rejected');
+    });
+    await flaky.call({}, credential).catch(() => undefined);
+    const span = only();
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'key [SECRET] rejected' });
+    expect(span.events.map((event) => event.attributes)).toEqual([
+      { 'exception.type': 'Error', 'exception.message': 'key [SECRET] rejected' },
+    ]);
+    expect(JSON.stringify([span.status, span.attributes, span.events])).not.toContain('sk-live-123');
+    expect(contexts).toContainEqual({ tool: 'flaky', field: 'error' });
+  });
+
+  it('redacts a captured body error message to a placeholder when a redactor does not return text', async () => {
+    const recorder = createOtelRecorder({
+      tracer,
+      captureContent: {
+        redactors: [{ redact: (value) => (typeof value === 'string' ? { masked: true } : value) }],
+      },
+    });
+    const flaky = tool('flaky', 'read', { verifier, decider: deciderFor(), recorder }, () => {
+      throw new Error('key sk-live-123 rejected');
+    });
+    await flaky.call({}, credential).catch(() => undefined);
+    expect(only().status).toEqual({ code: SpanStatusCode.ERROR, message: '[REDACTED]' });
   });
 
   it('captures inputs and outputs only when opted in, with the named fields redacted', async () => {
@@ -272,6 +341,39 @@ describe('createOtelRecorder with a chain', () => {
     };
     return { chain, appended, enterBody: () => (phase = 'in-body') };
   }
+
+  it('keeps a body error message out of the audit chain too, unless content is captured', async () => {
+    const plain = fakeChain();
+    const throwing = () => {
+      throw new Error('password=hunter2 rejected');
+    };
+    const recorder = createOtelRecorder({ tracer, chain: plain.chain });
+    await tool('flaky', 'read', { verifier, decider: deciderFor(), recorder }, throwing)
+      .call({}, credential)
+      .catch(() => undefined);
+    const result = plain.appended.find((record) => record.entry.type === 'result');
+    expect(result?.entry.data).toMatchObject({ status: 'error', error: { name: 'Error' } });
+    expect(result).toBeDefined();
+    expect((result!.entry.data as { error: { message?: unknown } }).error.message).toBeUndefined();
+    expect(JSON.stringify(plain.appended)).not.toContain('hunter2');
+
+    const captured = fakeChain();
+    const capturing = createOtelRecorder({
+      tracer,
+      chain: captured.chain,
+      captureContent: {
+        redactors: [
+          { redact: (value) => (typeof value === 'string' ? value.replace('hunter2', '***') : value) },
+        ],
+      },
+    });
+    await tool('flaky', 'read', { verifier, decider: deciderFor(), recorder: capturing }, throwing)
+      .call({}, credential)
+      .catch(() => undefined);
+    expect(captured.appended.find((record) => record.entry.type === 'result')?.entry.data).toMatchObject({
+      error: { name: 'Error', message: 'password=*** rejected' },
+    });
+  });
 
   it('in strict mode, writes the intent durably before the body and the result after', async () => {
     const { chain, appended, enterBody } = fakeChain();

@@ -18,6 +18,8 @@ import {
 } from '@palisade/core';
 import {
   ATTR_ERROR_TYPE,
+  ATTR_EXCEPTION_MESSAGE,
+  ATTR_EXCEPTION_TYPE,
   ATTR_GEN_AI_AGENT_ID,
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -51,12 +53,17 @@ import {
   ATTR_USER_ID,
   ATTR_USER_ROLES,
   AUDIT_TRACER_NAME,
+  EVENT_EXCEPTION,
   OPERATION_EXECUTE_TOOL,
   OPERATION_RETRIEVAL,
 } from './attributes.js';
 import type { AuditChain } from './audit-chain.js';
 import { digestOf, errorData, intentData, resultData } from './internal/call-records.js';
-import { type CaptureContentOption, resolveContentCapture } from './internal/content-capture.js';
+import {
+  type CaptureContentOption,
+  type ContentCapture,
+  resolveContentCapture,
+} from './internal/content-capture.js';
 import { AUDIT_VERSION } from './internal/version.js';
 
 /** Receives every decision as it is made: the behaviour monitor's feed. */
@@ -99,7 +106,9 @@ interface Decided {
  * it starts nest under it. With a `chain`, every call also leaves hash-chained intent and result
  * records.
  *
- * Inputs and outputs are captured only when `captureContent` says so, and then redacted.
+ * Inputs and outputs are captured only when `captureContent` says so, and then redacted. So is the
+ * message of an error the tool body throws: without capture, a failed call's span names the error's
+ * type, `code` and stage only, never its message or stack (Palisade's own refusals keep theirs).
  *
  * @example
  * ```ts
@@ -216,6 +225,8 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
                   span,
                   outcome,
                   capture.serialize(okOutput(outcome), { tool: call.name, field: 'output' }),
+                  capture,
+                  call.name,
                 );
                 if (!chain) return;
                 const appended = chain.append(
@@ -242,7 +253,7 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
           } catch (error) {
             if (!settled) {
               // The loop failed without reporting an outcome; the span still tells.
-              applyOutcome(span, { status: 'error', error: toError(error) }, undefined);
+              applyOutcome(span, { status: 'error', error: toError(error) }, undefined, capture, call.name);
             }
             throw error;
           } finally {
@@ -305,17 +316,32 @@ function decisionAttributes(request: ActionRequest, decision: Decision, inputDig
   return attributes;
 }
 
-function applyOutcome(span: Span, outcome: CallOutcome, outputJson: string | undefined): void {
+function applyOutcome(
+  span: Span,
+  outcome: CallOutcome,
+  outputJson: string | undefined,
+  capture: ContentCapture,
+  tool: string,
+): void {
   span.setAttribute(ATTR_PALISADE_OUTCOME, outcome.status);
   if (outcome.status === 'ok') {
     if (outputJson !== undefined) span.setAttribute(ATTR_GEN_AI_TOOL_CALL_RESULT, outputJson);
     return;
   }
-  const error = errorData(outcome.error);
+  const error = errorData(outcome.error, capture, tool);
   span.setAttribute(ATTR_ERROR_TYPE, typeof error.code === 'string' ? error.code : outcome.error.name);
   if (typeof error.stage === 'string') span.setAttribute(ATTR_PALISADE_STAGE, error.stage);
   if (outcome.status === 'pending-approval') return;
-  // Denials and faults are errors on the span, so every backend surfaces them.
-  span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.message });
-  if (outcome.status === 'error') span.recordException(outcome.error);
+  // Denials and faults are errors on the span, so every backend surfaces them. The message is
+  // there only when it may be (ours, or captured and redacted); `error.type` always says what failed.
+  const message = typeof error.message === 'string' ? error.message : undefined;
+  span.setStatus(
+    message === undefined ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message },
+  );
+  if (outcome.status === 'error') {
+    // Not `recordException`: it would copy the raw message and the stack trace into the span.
+    const attributes: Attributes = { [ATTR_EXCEPTION_TYPE]: outcome.error.name };
+    if (message !== undefined) attributes[ATTR_EXCEPTION_MESSAGE] = message;
+    span.addEvent(EVENT_EXCEPTION, attributes);
+  }
 }

@@ -2,8 +2,11 @@
 export interface RedactionContext {
   /** The tool, retriever or action the content belongs to. */
   readonly tool: string;
-  /** Whether the content is the call's input or its output. */
-  readonly field: 'input' | 'output';
+  /**
+   * Whether the content is the call's input, its output, or the message of an error it ended with
+   * (a string, captured only with content capture on).
+   */
+  readonly field: 'input' | 'output' | 'error';
 }
 
 /**

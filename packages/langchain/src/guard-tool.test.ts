@@ -7,6 +7,7 @@ import {
   CredentialError,
   type CredentialVerifier,
   GuardFaultError,
+  TokenRevokedError,
 } from '@palisade/core';
 import { createAgent, FakeToolCallingModel } from 'langchain';
 import { describe, expect, it, vi } from 'vitest';
@@ -282,6 +283,82 @@ describe('guardTool', () => {
     await guarded.invoke(call, inTask('b')); // a later step reusing the tool call id
     await guarded.invoke({ ...call, args: { id: 'T-2' } }, inTask('a')); // a different call under the same id
     expect(getTicket).toHaveBeenCalledTimes(3);
+  });
+
+  it('answers a re-run from its journal only for a credential that verifies now, for the same principal', async () => {
+    const { enforcement, recorder } = createTestSetup(DECISIONS);
+    const revoked = new Set<string>();
+    const users: Readonly<Record<string, string>> = { 'alice-token': 'alice', 'mallory-token': 'mallory' };
+    const verifier: CredentialVerifier = {
+      async verify(credential) {
+        const user = users[credential];
+        if (!user) throw new CredentialError('unknown test token');
+        if (revoked.has(credential)) throw new TokenRevokedError('the token has been revoked');
+        return {
+          agent: { id: 'support-bot' },
+          user: { id: user, roles: [] },
+          delegation: [],
+          scopes: [],
+          claims: {},
+        };
+      },
+    };
+    const { tools, getTicket } = ticketTools();
+    const guarded = guardTool(tools.getTicket, { ...enforcement, verifier }, { effects: EFFECTS });
+    const call = { type: 'tool_call' as const, id: 'same-id', name: 'get_ticket', args: { id: 'T-1' } };
+    const rerun = (credential: string) =>
+      guarded.invoke(call, {
+        context: { credential },
+        configurable: { thread_id: 't', checkpoint_ns: 'tools:a' },
+      }) as Promise<ToolMessage>;
+
+    expect((await rerun('alice-token')).content).toBe('Ticket T-1: printer on fire');
+    // Another user's valid credential re-running the same task gets no share of alice's output.
+    const foreign = await rerun('mallory-token');
+    expect(foreign).toMatchObject({ status: 'error' });
+    expect(String(foreign.content)).toMatch(/already made for another principal/);
+    expect(JSON.stringify(foreign)).not.toContain('printer on fire');
+    // Alice herself is still answered from the journal.
+    expect((await rerun('alice-token')).content).toBe('Ticket T-1: printer on fire');
+    // Once her token is revoked, the remembered output is no longer handed out.
+    revoked.add('alice-token');
+    const afterRevocation = await rerun('alice-token');
+    expect(afterRevocation).toMatchObject({ status: 'error', content: 'the token has been revoked' });
+    expect(JSON.stringify(afterRevocation)).not.toContain('printer on fire');
+    expect(getTicket).toHaveBeenCalledTimes(1);
+    // Every refusal of a replay is recorded.
+    expect(recorder.records.map((record) => record.outcome?.status)).toEqual(['ok', 'denied', 'denied']);
+  });
+
+  it('refuses a journal re-run without a credential, or when the verifier fails', async () => {
+    const { enforcement } = createTestSetup(DECISIONS);
+    let broken = false;
+    const verifier: CredentialVerifier = {
+      async verify(credential, options) {
+        if (broken) throw new Error('key store unreachable');
+        return enforcement.verifier.verify(credential, options);
+      },
+    };
+    const { tools, getTicket } = ticketTools();
+    const guarded = guardTool(tools.getTicket, { ...enforcement, verifier }, { effects: EFFECTS });
+    const call = { type: 'tool_call' as const, id: 'same-id', name: 'get_ticket', args: { id: 'T-1' } };
+    const configurable = { thread_id: 't', checkpoint_ns: 'tools:a' };
+
+    await guarded.invoke(call, { context, configurable });
+    const anonymous = (await guarded.invoke(call, { configurable })) as ToolMessage;
+    expect(anonymous).toMatchObject({
+      status: 'error',
+      content: 'No credential was presented for "get_ticket"',
+    });
+    broken = true;
+    const faulty = (await guarded.invoke(call, { context, configurable })) as ToolMessage;
+    expect(faulty).toMatchObject({ status: 'error' });
+    expect(faulty.content).toBe(
+      'Denied "get_ticket": the verify check could not be completed, so the call was refused.',
+    );
+    expect(faulty.artifact).toMatchObject({ palisade: { code: 'ERR_GUARD_FAULT', stage: 'verify' } });
+    expect(JSON.stringify(faulty)).not.toContain('printer on fire');
+    expect(getTicket).toHaveBeenCalledTimes(1);
   });
 
   it('ignores an approval id supplied through the run context', async () => {

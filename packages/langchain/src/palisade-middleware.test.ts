@@ -1,7 +1,7 @@
 import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { Command, MemorySaver } from '@langchain/langgraph';
-import { actionDigest } from '@palisade/core';
+import { actionDigest, CredentialError, type CredentialVerifier, TokenRevokedError } from '@palisade/core';
 import { createAgent, createMiddleware, FakeToolCallingModel } from 'langchain';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -300,6 +300,98 @@ describe('palisadeMiddleware', () => {
       ]);
     },
   );
+
+  describe('a resume with another credential gets nothing the journal remembers', () => {
+    /** The support agent for alice or mallory; a revoked token fails verification. */
+    function withUsers(setup: TestSetup) {
+      const revoked = new Set<string>();
+      const users: Readonly<Record<string, string>> = { 'alice-token': 'alice', 'mallory-token': 'mallory' };
+      const verifier: CredentialVerifier = {
+        async verify(credential) {
+          const user = users[credential];
+          if (!user) throw new CredentialError('unknown test token');
+          if (revoked.has(credential)) throw new TokenRevokedError('the token has been revoked');
+          return {
+            agent: { id: AGENT_ID },
+            user: { id: user, roles: [] },
+            delegation: [],
+            scopes: [],
+            claims: {},
+          };
+        },
+      };
+      return { setup: { ...setup, enforcement: { ...setup.enforcement, verifier } }, revoked };
+    }
+
+    async function pausedRun(thread: string) {
+      const { setup, revoked } = withUsers(createTestSetup(DECISIONS));
+      // v1 runs every call of a turn in one node, which LangGraph re-runs from its start on resume.
+      const { agent, bodies } = supportAgent(
+        setup,
+        [
+          [
+            { name: 'get_ticket', args: { id: 'T-1' }, id: 'c1' },
+            { name: 'refund', args: { amount: 30 }, id: 'r1' },
+          ],
+        ],
+        { version: 'v1' },
+      );
+      const configurable = { thread_id: thread };
+      const [pending] = pendingApprovals(
+        await agent.invoke(ask('Read and refund'), { configurable, context: { credential: 'alice-token' } }),
+      );
+      const { approvalId } = pending!.approval;
+      await setup.review(approvalId, true);
+      const resume = (credential: string) =>
+        agent.invoke(new Command({ resume: { approvalId } }), { configurable, context: { credential } });
+      return { setup, revoked, bodies, resume };
+    }
+
+    it('denies a resume with a revoked token, and hands out no output', async () => {
+      const { setup, revoked, bodies, resume } = await pausedRun('revoked');
+      revoked.add('alice-token');
+      const done = await resume('alice-token');
+
+      expect(toolResults(done)).toEqual([
+        { id: 'c1', status: 'error', content: 'the token has been revoked' },
+        { id: 'r1', status: 'error', content: 'the token has been revoked' },
+      ]);
+      expect(JSON.stringify(done.messages)).not.toContain('printer on fire');
+      expect(bodies.getTicket).toHaveBeenCalledTimes(1);
+      expect(bodies.refund).not.toHaveBeenCalled();
+      // Both calls of the resumed node run concurrently: their refusals are recorded in either order.
+      const outcomes = setup.recorder.records.map(
+        (record) => `${record.call.callId} ${record.outcome?.status}`,
+      );
+      expect(outcomes.slice(0, 2)).toEqual(['c1 ok', 'r1 pending-approval']);
+      expect(outcomes.slice(2).sort()).toEqual(['c1 denied', 'r1 denied']);
+    });
+
+    it("denies a resume with another user's token", async () => {
+      const { bodies, resume } = await pausedRun('foreign');
+      const done = await resume('mallory-token');
+
+      const [read, refund] = toolResults(done);
+      expect(read).toMatchObject({ id: 'c1', status: 'error' });
+      expect(read?.content).toMatch(/already made for another principal/);
+      expect(refund).toMatchObject({ id: 'r1', status: 'error' });
+      expect(JSON.stringify(done.messages)).not.toContain('printer on fire');
+      expect(bodies.getTicket).toHaveBeenCalledTimes(1);
+      expect(bodies.refund).not.toHaveBeenCalled();
+    });
+
+    it('still answers the same user from the journal', async () => {
+      const { bodies, resume } = await pausedRun('same-user');
+      const done = await resume('alice-token');
+
+      expect(toolResults(done).map((message) => [message.id, message.status])).toEqual([
+        ['c1', 'success'],
+        ['r1', 'success'],
+      ]);
+      expect(bodies.getTicket).toHaveBeenCalledTimes(1);
+      expect(bodies.refund).toHaveBeenCalledTimes(1);
+    });
+  });
 
   it('guards dynamically registered tools, with the schema given in options', async () => {
     const setup = createTestSetup({ weather: 'allow' });

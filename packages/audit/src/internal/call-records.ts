@@ -1,5 +1,13 @@
 import { hash } from 'node:crypto';
-import type { ActionRequest, CallDescriptor, CallOutcome, Decision } from '@palisade/core';
+import {
+  AccessDeniedError,
+  type ActionRequest,
+  ApprovalRequiredError,
+  type CallDescriptor,
+  type CallOutcome,
+  type Decision,
+} from '@palisade/core';
+import { REDACTED } from '../field-redactor.js';
 import type { ContentCapture } from './content-capture.js';
 import { fastCanonicalJson } from './fast-canonical-json.js';
 
@@ -69,14 +77,32 @@ export function intentData(
 }
 
 /** The error as it is recorded: its stable code, stage and message, never its stack. */
-export function errorData(error: Error): Record<string, unknown> {
+/**
+ * The error as it is recorded: its type, stable `code` and stage always; its message only when
+ * `errorMessage` allows it.
+ */
+export function errorData(error: Error, capture: ContentCapture, tool: string): Record<string, unknown> {
   const fields = error as Error & { code?: unknown; stage?: unknown };
   return {
     code: typeof fields.code === 'string' ? fields.code : undefined,
-    message: error.message,
+    message: errorMessage(error, capture, tool),
     name: error.name,
     stage: typeof fields.stage === 'string' ? fields.stage : undefined,
   };
+}
+
+/**
+ * The message an error may leave in telemetry. Palisade's own refusals (the `AccessDeniedError`
+ * family and `ApprovalRequiredError`) word their messages themselves and keep them. Any other error
+ * (one thrown by a tool body, most often) is content: its message may echo inputs, URLs or keys, so
+ * it is recorded only when content capture is on, and then through the same redactors as inputs
+ * and outputs. A redactor that turns the message into anything but a string yields `[REDACTED]`.
+ */
+export function errorMessage(error: Error, capture: ContentCapture, tool: string): string | undefined {
+  if (AccessDeniedError.isInstance(error) || ApprovalRequiredError.isInstance(error)) return error.message;
+  const redacted = capture.redacted(error.message, { tool, field: 'error' });
+  if (redacted === undefined) return undefined;
+  return typeof redacted === 'string' ? redacted : REDACTED;
 }
 
 /** The result record. A call stopped before its intent carries its request and decision here. */
@@ -92,7 +118,7 @@ export function resultData(
     call: withoutIntent ? { effect: call.effect, kind: call.kind, target: call.target } : undefined,
     callId: call.callId,
     decision: withoutIntent && decided ? decisionData(decided.decision) : undefined,
-    error: outcome.status === 'ok' ? undefined : errorData(outcome.error),
+    error: outcome.status === 'ok' ? undefined : errorData(outcome.error, capture, call.name),
     output:
       outcome.status === 'ok'
         ? capture.redacted(outcome.output, { tool: call.name, field: 'output' })

@@ -6,16 +6,30 @@ import { canonicalJson } from '@palisade/core';
  * that already ran.
  *
  * Entries are bound to the call's fingerprint (tool name + canonical arguments): a different call
- * that reuses an id is not mistaken for the remembered one. The journal is per process and bounded;
+ * that reuses an id is not mistaken for the remembered one. A final outcome is also bound to the
+ * principal it was reached for, so that only the same agent acting for the same user is answered
+ * from it (and only once its credential verifies again). The journal is per process and bounded;
  * the oldest entries are dropped first.
  */
 export interface CallJournal<Pending, Settled> {
   /** A call paused for approval, with what it was paused with. */
   pending(key: JournalKey): Pending | undefined;
   hold(key: JournalKey, value: Pending): void;
-  /** A call that reached its final outcome. */
-  settled(key: JournalKey): Settled | undefined;
-  settle(key: JournalKey, value: Settled): void;
+  /** A call that reached its final outcome, with the principal it was reached for. */
+  settled(key: JournalKey): SettledCall<Settled> | undefined;
+  settle(key: JournalKey, value: Settled, owner: JournalOwner): void;
+}
+
+/** The verified principal a final outcome belongs to: the agent and the user it acted for. */
+export interface JournalOwner {
+  readonly agent: string;
+  readonly user: string | undefined;
+}
+
+/** A final outcome and the principal it belongs to. */
+export interface SettledCall<Settled> {
+  readonly value: Settled;
+  readonly owner: JournalOwner;
 }
 
 /** Where a call lives (graph task + tool call id) and what it is (fingerprint). */
@@ -26,7 +40,12 @@ export interface JournalKey {
 
 type Entry<Pending, Settled> =
   | { readonly fingerprint: string; readonly state: 'pending'; readonly value: Pending }
-  | { readonly fingerprint: string; readonly state: 'settled'; readonly value: Settled };
+  | {
+      readonly fingerprint: string;
+      readonly state: 'settled';
+      readonly value: Settled;
+      readonly owner: JournalOwner;
+    };
 
 /**
  * The graph task a call runs in: LangGraph's `thread_id` and `checkpoint_ns`. The namespace names
@@ -88,10 +107,20 @@ export function createCallJournal<Pending, Settled>(limit: number): CallJournal<
     },
     settled(key) {
       const entry = find(key);
-      return entry?.state === 'settled' ? entry.value : undefined;
+      return entry?.state === 'settled' ? { value: entry.value, owner: entry.owner } : undefined;
     },
-    settle(key, value) {
-      put(key, { fingerprint: key.fingerprint, state: 'settled', value });
+    settle(key, value, owner) {
+      put(key, {
+        fingerprint: key.fingerprint,
+        state: 'settled',
+        value,
+        owner: { agent: owner.agent, user: owner.user },
+      });
     },
   };
+}
+
+/** True when both owners name the same agent acting for the same user (or both for no user). */
+export function sameOwner(a: JournalOwner, b: JournalOwner): boolean {
+  return a.agent === b.agent && a.user === b.user;
 }

@@ -1,22 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import {
-  type AccessDeniedError,
+  AccessDeniedError,
   type ActionKind,
   type ActionRequest,
   ApprovalDeniedError,
   type ApprovalGate,
   ApprovalRequiredError,
   type CallContext,
+  CredentialError,
+  type CredentialVerifier,
   type Decision,
   type Effect,
   type Enforcement,
   GuardFaultError,
   guard,
+  mergeCallContext,
+  type Principal,
   type StandardSchemaV1,
   type ToolExecutionContext,
 } from '@palisade/core';
 import { APPROVAL_INTERRUPT_TYPE, type ApprovalInterrupt } from '../approval-interrupt.js';
-import { type CallJournal, type JournalKey, journalKey } from './call-journal.js';
+import {
+  type CallJournal,
+  type JournalKey,
+  type JournalOwner,
+  journalKey,
+  type SettledCall,
+  sameOwner,
+} from './call-journal.js';
 import { isRefusal, recordRefusal } from './denial.js';
 
 /** A call's static description: what `guard()` needs besides `execute`. */
@@ -61,7 +72,10 @@ export interface GuardedCall {
  * `ApprovalInterrupt`; the resumed run repeats the call with the approval id from the resume value,
  * so the gate recomputes the digest and consumes the approval once. When LangGraph re-runs the node
  * after an interrupt, the journal answers for calls that already ran or are already waiting, so
- * nothing is proposed or executed twice.
+ * nothing is proposed or executed twice. A journalled outcome is only handed to a caller whose
+ * credential verifies now and names the same agent and user the outcome was reached for; anyone
+ * else is refused (and the refusal recorded), so a revoked or foreign credential never receives
+ * an earlier call's output.
  *
  * Refusals are returned as values; errors of the tool body (and LangGraph's interrupt) propagate.
  */
@@ -69,8 +83,7 @@ export async function runGuardedCall(call: GuardedCall): Promise<CallOutcome> {
   const key = call.journal
     ? journalKey(call.graphTask, call.toolCallId, call.definition.name, call.args)
     : undefined;
-  const remembered = key && call.journal?.settled(key);
-  if (remembered) return remembered;
+  const remembered = key ? call.journal?.settled(key) : undefined;
 
   let context: CallContext;
   try {
@@ -85,15 +98,18 @@ export async function runGuardedCall(call: GuardedCall): Promise<CallOutcome> {
         cause: error,
       },
     );
-    return settle(call, key, await refuse(call, refusal));
+    // Refused before any principal was verified: not journalled, a re-run decides afresh.
+    return refuse(call, refusal);
   }
+
+  if (remembered) return replay(call, context, remembered);
 
   let pending = key ? call.journal?.pending(key) : undefined;
   let approvalId: string | undefined;
   for (;;) {
     if (pending === undefined) {
       const outcome = await attempt(call, context, approvalId);
-      if (outcome.status !== 'paused') return settle(call, key, outcome);
+      if (outcome.status !== 'paused') return settle(call, key, outcome.outcome, outcome.owner);
       pending = outcome.approval;
       if (key) call.journal?.hold(key, pending);
     }
@@ -108,15 +124,20 @@ export async function runGuardedCall(call: GuardedCall): Promise<CallOutcome> {
         `Denied "${call.definition.name}": the run was resumed without an approval id (expected { approvalId })`,
         { tool: call.definition.name, callId: pending.callId, approvalId: pending.approvalId },
       );
-      return settle(call, key, await refuse(call, refusal));
+      const owner = { agent: pending.agent, user: pending.user };
+      return settle(call, key, await refuse(call, refusal), owner);
     }
     pending = undefined;
   }
 }
 
 type AttemptOutcome =
-  | { readonly status: 'done'; readonly value: unknown }
-  | { readonly status: 'denied'; readonly error: AccessDeniedError }
+  | {
+      readonly status: 'settled';
+      readonly outcome: CallOutcome;
+      /** The principal the loop verified, when it got that far. */
+      readonly owner: JournalOwner | undefined;
+    }
   | { readonly status: 'paused'; readonly approval: ApprovalInterrupt };
 
 async function attempt(
@@ -138,22 +159,37 @@ async function attempt(
       }
     },
   };
-  const guarded = guard({ ...call.definition, execute: call.execute }, { ...call.enforcement, approvals });
+  // Learn whom the loop verified for this call (and only this call: guards nested in the tool body
+  // hold their own enforcement), so a journalled outcome is bound to that principal.
+  let owner: JournalOwner | undefined;
+  const verifier = call.enforcement.verifier;
+  const observingVerifier: CredentialVerifier = {
+    async verify(credential, options) {
+      const principal = await verifier.verify(credential, options);
+      owner = ownerOf(principal);
+      return principal;
+    },
+  };
+  const guarded = guard(
+    { ...call.definition, execute: call.execute },
+    { ...call.enforcement, verifier: observingVerifier, approvals },
+  );
+  const settled = (outcome: CallOutcome): AttemptOutcome => ({ status: 'settled', outcome, owner });
   try {
     const value = await guarded.call(call.args, {
       ...context,
       callId: call.toolCallId,
       approvalId,
     });
-    return { status: 'done', value };
+    return settled({ status: 'done', value });
   } catch (error) {
     if (ApprovalRequiredError.isInstance(error) && observed && observed.error === error) {
       return { status: 'paused', approval: toInterrupt(error as ApprovalRequiredError, observed) };
     }
-    if (isRefusal(error)) return { status: 'denied', error };
+    if (isRefusal(error)) return settled({ status: 'denied', error });
     if (ApprovalRequiredError.isInstance(error)) {
       const required = error as ApprovalRequiredError;
-      return {
+      return settled({
         status: 'denied',
         error: new ApprovalDeniedError(
           `Denied "${call.definition.name}": a call it made ("${required.tool}") needs an approval that cannot be given from inside another tool`,
@@ -164,10 +200,72 @@ async function attempt(
             cause: error,
           },
         ),
-      };
+      });
     }
     throw error;
   }
+}
+
+/**
+ * Answers a re-run from the journal, but only for a caller whose credential verifies now and who
+ * is the principal the outcome was reached for; anyone else is refused and the refusal recorded.
+ * The refusal is not journalled: the remembered outcome still belongs to its principal.
+ */
+async function replay(
+  call: GuardedCall,
+  context: CallContext,
+  remembered: SettledCall<CallOutcome>,
+): Promise<CallOutcome> {
+  const { name } = call.definition;
+  // The same context `guard()` would see: the implicit scope under the explicit one.
+  const presented = mergeCallContext(call.enforcement.scope?.current(), context);
+  let caller: JournalOwner;
+  try {
+    if (typeof presented.credential !== 'string' || presented.credential === '') {
+      throw new CredentialError(`No credential was presented for "${name}"`, {
+        tool: name,
+        callId: call.toolCallId,
+      });
+    }
+    const principal = await call.enforcement.verifier.verify(presented.credential, {
+      audience: presented.audience,
+      now: (call.enforcement.now ?? Date.now)(),
+    });
+    caller = ownerOf(principal);
+  } catch (error) {
+    return refuse(call, verifyRefusal(error, name, call.toolCallId));
+  }
+  if (!sameOwner(caller, remembered.owner)) {
+    return refuse(
+      call,
+      new CredentialError(
+        `Denied "${name}": this call was already made for another principal, whose outcome is not shared`,
+        { tool: name, callId: call.toolCallId },
+      ),
+    );
+  }
+  return remembered.value;
+}
+
+/** The verifier's own refusal passes through; anything else it throws is a fault of the verify stage. */
+function verifyRefusal(error: unknown, tool: string, callId: string | undefined): AccessDeniedError {
+  if (AccessDeniedError.isInstance(error)) return error as AccessDeniedError;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new GuardFaultError(`Denied "${tool}": the verify stage failed (${detail})`, {
+    stage: 'verify',
+    tool,
+    callId,
+    cause: error,
+  });
+}
+
+function ownerOf(principal: Principal): JournalOwner {
+  const agent = principal.agent.id;
+  const user = principal.user?.id;
+  if (typeof agent !== 'string' || agent === '' || (user !== undefined && typeof user !== 'string')) {
+    throw new TypeError('The verifier returned a principal without a usable agent id or user id');
+  }
+  return { agent, user };
 }
 
 function toInterrupt(
@@ -235,7 +333,13 @@ export async function refuseCall(
   return { status: 'denied', error };
 }
 
-function settle(call: GuardedCall, key: JournalKey | undefined, outcome: CallOutcome): CallOutcome {
-  if (key && outcome.status !== 'approval-required') call.journal?.settle(key, outcome);
+/** Journals a final outcome for the principal it was reached for; without one it is not journalled. */
+function settle(
+  call: GuardedCall,
+  key: JournalKey | undefined,
+  outcome: CallOutcome,
+  owner: JournalOwner | undefined,
+): CallOutcome {
+  if (key && owner && outcome.status !== 'approval-required') call.journal?.settle(key, outcome, owner);
   return outcome;
 }

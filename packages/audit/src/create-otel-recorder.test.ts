@@ -148,6 +148,25 @@ describe('createOtelRecorder', () => {
     );
   });
 
+  it('keeps only the failed stage of a fault, not the message of the part that failed', async () => {
+    const recorder = createOtelRecorder({ tracer });
+    const leaky = {
+      async verify(): Promise<never> {
+        throw new Error('connect postgres://app:hunter2@db.internal failed');
+      },
+    };
+    const readNote = tool(
+      'read_note',
+      'read',
+      { verifier: leaky, decider: deciderFor(), recorder },
+      () => 'n',
+    );
+    await expect(readNote.call({}, credential)).rejects.toThrow('hunter2');
+    const span = only();
+    expect(span.status.message).toBe('Denied "read_note": the verify stage failed');
+    expect(JSON.stringify([span.status, span.attributes, span.events])).not.toContain('hunter2');
+  });
+
   it('names a body error by its stable code when it has one, and by its class', async () => {
     class UpstreamError extends Error {
       readonly code = 'ERR_UPSTREAM';

@@ -6,6 +6,7 @@ import {
   type CallDescriptor,
   type CallOutcome,
   type Decision,
+  GuardFaultError,
 } from '@palisade/core';
 import { REDACTED } from '../field-redactor.js';
 import type { ContentCapture } from './content-capture.js';
@@ -93,12 +94,20 @@ export function errorData(error: Error, capture: ContentCapture, tool: string): 
 
 /**
  * The message an error may leave in telemetry. Palisade's own refusals (the `AccessDeniedError`
- * family and `ApprovalRequiredError`) word their messages themselves and keep them. Any other error
+ * family and `ApprovalRequiredError`) word their messages themselves and keep them, except that a
+ * `GuardFaultError` keeps only its stage unless content is captured. Any other error
  * (one thrown by a tool body, most often) is content: its message may echo inputs, URLs or keys, so
  * it is recorded only when content capture is on, and then through the same redactors as inputs
  * and outputs. A redactor that turns the message into anything but a string yields `[REDACTED]`.
  */
 export function errorMessage(error: Error, capture: ContentCapture, tool: string): string | undefined {
+  if (GuardFaultError.isInstance(error)) {
+    // A fault quotes the failing part's own error (a store's or a verifier's), which may name a
+    // connection string or a URL: keep only which stage failed unless content capture is on.
+    const redacted = capture.redacted(error.message, { tool, field: 'error' });
+    if (typeof redacted === 'string') return redacted;
+    return `Denied "${tool}": the ${(error as GuardFaultError).stage} stage failed`;
+  }
   if (AccessDeniedError.isInstance(error) || ApprovalRequiredError.isInstance(error)) return error.message;
   const redacted = capture.redacted(error.message, { tool, field: 'error' });
   if (redacted === undefined) return undefined;

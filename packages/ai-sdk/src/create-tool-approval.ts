@@ -70,6 +70,9 @@ export type PalisadeToolApproval = (call: ToolApprovalCall) => Promise<ToolAppro
  * Any failure is a denial.
  *
  * Denials and proposals are recorded here; an allow of a guarded tool is recorded when it runs.
+ * A tool Palisade cannot wrap is released here, whether allowed or approved by a human: its
+ * obligations are met (an obligation without a handler, or one that fails, denies it) and its use
+ * is recorded once, with the intent to execute and the approval it consumed.
  *
  * @example
  * ```ts
@@ -193,19 +196,13 @@ export function createToolApproval(
       const answered = humanApprovalRequestFor(call.messages, toolCall.toolCallId);
       if (answered && guardedAtExecution) return { type: 'approved', reason: decision.reason };
       if (answered) {
-        await checkAnsweredApproval(request, approvalReferenceOf(answered.reason));
+        const approvalId = await checkAnsweredApproval(request, approvalReferenceOf(answered.reason));
+        await releaseUnwrappable(descriptor, request, decision, approvalId);
         return { type: 'approved', reason: decision.reason };
       }
       if (decision.effect === 'allow') {
         if (guardedAtExecution) return { type: 'approved', reason: decision.reason };
-        await settleUnwrappable(request, decision);
-        await recordOutcome(palisade.recorder, {
-          call: descriptor,
-          request,
-          decision,
-          intent: true,
-          outcome: { status: 'ok' },
-        });
+        await releaseUnwrappable(descriptor, request, decision, undefined);
         return { type: 'approved', reason: decision.reason };
       }
 
@@ -264,12 +261,12 @@ export function createToolApproval(
    * actual call. The service's consume checks that the approval exists, was approved, has not
    * expired and was not used before, and verifies the decision's signature; the call is approved
    * only when that succeeds, so a replay of the same messages, an expired approval or a changed
-   * input is denied.
+   * input is denied. Resolves with the id of the approval it consumed.
    */
   async function checkAnsweredApproval(
     request: ActionRequest,
     approvalId: string | undefined,
-  ): Promise<void> {
+  ): Promise<string> {
     const deny = (why: string) =>
       new ApprovalDeniedError(`Denied "${request.name}": ${why}`, {
         tool: request.name,
@@ -298,13 +295,37 @@ export function createToolApproval(
           : `approval ${approvalId} could not be used for this call`,
       );
     }
+    return approvalId;
   }
 
   /**
-   * A tool Palisade cannot wrap is allowed here and runs elsewhere, so its obligations must be met
-   * now, before it runs: session labels are added, and handlers that act before a call (counting it
-   * against a limit) run. An obligation that needs the tool's output, which Palisade never sees, or
-   * that has no handler, denies the call.
+   * Lets a tool Palisade cannot wrap run, once it is allowed or its approval was consumed: its
+   * obligations are met, then the call is recorded with the intent to execute (and the approval it
+   * used), once per use. Rejects, so that the call is denied, when an obligation cannot be met or
+   * the recorder fails.
+   */
+  async function releaseUnwrappable(
+    descriptor: CallDescriptor,
+    request: ActionRequest,
+    decision: Decision,
+    approvalId: string | undefined,
+  ): Promise<void> {
+    await settleUnwrappable(request, decision);
+    await recordOutcome(palisade.recorder, {
+      call: descriptor,
+      request,
+      decision,
+      intent: true,
+      approvalId,
+      outcome: { status: 'ok' },
+    });
+  }
+
+  /**
+   * A tool Palisade cannot wrap is allowed (or its approval used) here and runs elsewhere, so its
+   * obligations must be met now, before it runs: session labels are added, and handlers that act
+   * before a call (counting it against a limit) run. An obligation that needs the tool's output,
+   * which Palisade never sees, or that has no handler, denies the call.
    */
   async function settleUnwrappable(request: ActionRequest, decision: Decision): Promise<void> {
     for (const obligation of decision.obligations) {

@@ -184,11 +184,14 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
           const scope: AuditScope = {
             decided(request, decision) {
               const inputDigest = digestOf(request.input);
-              decided = { request, decision, inputDigest };
-              span.setAttributes(decisionAttributes(request, decision, inputDigest));
-              const argumentsJson = capture.serialize(request.input, { tool: call.name, field: 'input' });
-              if (argumentsJson !== undefined)
-                span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, argumentsJson);
+              // Only the chain's records read it back.
+              if (chain) decided = { request, decision, inputDigest };
+              setDecisionAttributes(span, request, decision, inputDigest);
+              if (capture.enabled) {
+                const argumentsJson = capture.serialize(request.input, { tool: call.name, field: 'input' });
+                if (argumentsJson !== undefined)
+                  span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, argumentsJson);
+              }
               // An observer that throws denies the call: the behaviour feed is part of the loop.
               for (const observer of observers) notify(observer, request, decision);
             },
@@ -224,7 +227,9 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
                 applyOutcome(
                   span,
                   outcome,
-                  capture.serialize(okOutput(outcome), { tool: call.name, field: 'output' }),
+                  capture.enabled && outcome.status === 'ok'
+                    ? capture.serialize(outcome.output, { tool: call.name, field: 'output' })
+                    : undefined,
                   capture,
                   call.name,
                 );
@@ -281,39 +286,42 @@ function markReceipt(span: Span, receipt: Awaited<ReturnType<AuditChain['append'
   else span.setAttribute(ATTR_PALISADE_AUDIT_SEQUENCE, receipt.sequence);
 }
 
-function okOutput(outcome: CallOutcome): unknown {
-  return outcome.status === 'ok' ? outcome.output : undefined;
-}
-
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-function decisionAttributes(request: ActionRequest, decision: Decision, inputDigest: string): Attributes {
+/**
+ * Sets the decision's attributes one by one, in a fixed order: no intermediate attribute object per
+ * call. Array values are passed as they are; the SDK copies them itself.
+ */
+function setDecisionAttributes(
+  span: Span,
+  request: ActionRequest,
+  decision: Decision,
+  inputDigest: string,
+): void {
   const { principal, context } = request;
-  // The SDK copies array values itself; empty ones carry nothing and are left out.
-  const attributes: Attributes = {
-    [ATTR_PALISADE_DECISION]: decision.effect,
-    [ATTR_PALISADE_RULE_IDS]: decision.ruleIds as string[],
-    [ATTR_PALISADE_POLICY_VERSION]: decision.policyVersion,
-    [ATTR_PALISADE_DECISION_REASON]: decision.reason,
-    [ATTR_PALISADE_INPUT_DIGEST]: inputDigest,
-    [ATTR_GEN_AI_AGENT_ID]: principal.agent.id,
-  };
+  span.setAttribute(ATTR_PALISADE_DECISION, decision.effect);
+  span.setAttribute(ATTR_PALISADE_RULE_IDS, decision.ruleIds as string[]);
+  span.setAttribute(ATTR_PALISADE_POLICY_VERSION, decision.policyVersion);
+  span.setAttribute(ATTR_PALISADE_DECISION_REASON, decision.reason);
+  span.setAttribute(ATTR_PALISADE_INPUT_DIGEST, inputDigest);
+  span.setAttribute(ATTR_GEN_AI_AGENT_ID, principal.agent.id);
+  // Empty arrays carry nothing and are left out.
   if (principal.delegation.length > 0)
-    attributes[ATTR_PALISADE_DELEGATION_CHAIN] = principal.delegation as string[];
-  if (context.labels.length > 0) attributes[ATTR_PALISADE_SESSION_LABELS] = context.labels as string[];
-  if (principal.agent.name !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = principal.agent.name;
-  if (principal.user) {
-    attributes[ATTR_USER_ID] = principal.user.id;
-    attributes[ATTR_USER_ROLES] = principal.user.roles as string[];
-    if (principal.user.tenant !== undefined) attributes[ATTR_PALISADE_TENANT] = principal.user.tenant;
+    span.setAttribute(ATTR_PALISADE_DELEGATION_CHAIN, principal.delegation as string[]);
+  if (context.labels.length > 0) span.setAttribute(ATTR_PALISADE_SESSION_LABELS, context.labels as string[]);
+  if (principal.agent.name !== undefined) span.setAttribute(ATTR_GEN_AI_AGENT_NAME, principal.agent.name);
+  const user = principal.user;
+  if (user) {
+    span.setAttribute(ATTR_USER_ID, user.id);
+    span.setAttribute(ATTR_USER_ROLES, user.roles as string[]);
+    if (user.tenant !== undefined) span.setAttribute(ATTR_PALISADE_TENANT, user.tenant);
   }
-  if (principal.task !== undefined) attributes[ATTR_PALISADE_TASK] = principal.task;
-  if (principal.tokenId !== undefined) attributes[ATTR_PALISADE_TOKEN_ID] = principal.tokenId;
-  if (context.risk !== undefined) attributes[ATTR_PALISADE_RISK] = context.risk;
-  if (context.sessionId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = context.sessionId;
-  return attributes;
+  if (principal.task !== undefined) span.setAttribute(ATTR_PALISADE_TASK, principal.task);
+  if (principal.tokenId !== undefined) span.setAttribute(ATTR_PALISADE_TOKEN_ID, principal.tokenId);
+  if (context.risk !== undefined) span.setAttribute(ATTR_PALISADE_RISK, context.risk);
+  if (context.sessionId !== undefined) span.setAttribute(ATTR_GEN_AI_CONVERSATION_ID, context.sessionId);
 }
 
 function applyOutcome(

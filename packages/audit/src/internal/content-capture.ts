@@ -3,6 +3,8 @@ import { fastCanonicalJson } from './fast-canonical-json.js';
 
 /** How inputs and outputs are captured, resolved from the `captureContent` option. */
 export interface ContentCapture {
+  /** Whether content is captured at all: when not, callers skip building redaction contexts. */
+  readonly enabled: boolean;
   /** The redacted value, or `undefined` when capture is off. */
   redacted(value: unknown, context: RedactionContext): unknown;
   /** The redacted value as JSON, or `undefined` when capture is off. */
@@ -19,7 +21,7 @@ export type CaptureContentOption =
       readonly redactors?: readonly ContentRedactor[] | undefined;
     };
 
-const OFF: ContentCapture = { redacted: () => undefined, serialize: () => undefined };
+const OFF: ContentCapture = { enabled: false, redacted: () => undefined, serialize: () => undefined };
 
 export function resolveContentCapture(
   option: CaptureContentOption | undefined,
@@ -50,6 +52,7 @@ export function resolveContentCapture(
     }
   };
   return {
+    enabled: true,
     redacted: (value, context) => clean(value, context).value,
     serialize: (value, context) => (value === undefined ? undefined : clean(value, context).json),
   };

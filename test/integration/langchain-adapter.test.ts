@@ -107,24 +107,30 @@ function results(messages: unknown[]) {
     .map((message) => [message.name, message.status, String(message.content)]);
 }
 
+/** An agent paused on a 40 refund, whose approval a reviewer has granted; the resume is up to the test. */
+async function approvedPausedRefund(threadId: string) {
+  const { palisade, token } = await setup();
+  const body = bodies();
+  const agent = createAgent({
+    model: new FakeToolCallingModel({
+      toolCalls: [[{ name: 'refund', args: { amount: 40 }, id: 'r1' }], []],
+    }),
+    tools: tools(body),
+    middleware: [palisadeMiddleware(palisade, { effects: EFFECTS })],
+    checkpointer: new MemorySaver(),
+  });
+  const config = { configurable: { thread_id: threadId }, context: { credential: token } };
+  const [pending] = pendingApprovals(
+    await agent.invoke({ messages: [{ role: 'user', content: 'Refund 40' }] }, config),
+  );
+  const { approvalId } = pending!.approval;
+  await palisade.approvalService!.decide({ approvalId, approve: true, approverCredential: REVIEWER });
+  return { palisade, body, agent, config, approvalId };
+}
+
 describe('@palisade/langchain with createPalisade', () => {
   it('denies a resumed call whose agent token was revoked while it waited for approval', async () => {
-    const { palisade, token } = await setup();
-    const body = bodies();
-    const agent = createAgent({
-      model: new FakeToolCallingModel({
-        toolCalls: [[{ name: 'refund', args: { amount: 40 }, id: 'r1' }], []],
-      }),
-      tools: tools(body),
-      middleware: [palisadeMiddleware(palisade, { effects: EFFECTS })],
-      checkpointer: new MemorySaver(),
-    });
-    const config = { configurable: { thread_id: 'revoked' }, context: { credential: token } };
-    const [pending] = pendingApprovals(
-      await agent.invoke({ messages: [{ role: 'user', content: 'Refund 40' }] }, config),
-    );
-    const { approvalId } = pending!.approval;
-    await palisade.approvalService!.decide({ approvalId, approve: true, approverCredential: REVIEWER });
+    const { palisade, body, agent, config, approvalId } = await approvedPausedRefund('revoked');
 
     await palisade.identity!.revoke({
       agent: 'spiffe://acme.example/agent/support-bot',
@@ -138,22 +144,7 @@ describe('@palisade/langchain with createPalisade', () => {
   });
 
   it('denies a resumed call whose token expired while it waited', async () => {
-    const { palisade, token } = await setup();
-    const body = bodies();
-    const agent = createAgent({
-      model: new FakeToolCallingModel({
-        toolCalls: [[{ name: 'refund', args: { amount: 40 }, id: 'r1' }], []],
-      }),
-      tools: tools(body),
-      middleware: [palisadeMiddleware(palisade, { effects: EFFECTS })],
-      checkpointer: new MemorySaver(),
-    });
-    const config = { configurable: { thread_id: 'expired' }, context: { credential: token } };
-    const [pending] = pendingApprovals(
-      await agent.invoke({ messages: [{ role: 'user', content: 'Refund 40' }] }, config),
-    );
-    const { approvalId } = pending!.approval;
-    await palisade.approvalService!.decide({ approvalId, approve: true, approverCredential: REVIEWER });
+    const { body, agent, config, approvalId } = await approvedPausedRefund('expired');
 
     clock += 10 * 60_000;
     const done = await agent.invoke(new Command({ resume: { approvalId } }), config);

@@ -22,6 +22,13 @@ export type { CredentialVerifier, VerifyOptions } from './credential-verifier.js
 export type { Decider } from './decider.js';
 export type { Decision, DecisionEffect, Obligation } from './decision.js';
 export { isDecision } from './decision.js';
+export type {
+  FindSecretsOptions,
+  RedactSecretsOptions,
+  SecretDetector,
+  SecretMatch,
+} from './detect-secrets.js';
+export { DEFAULT_SECRET_DETECTORS, findSecrets, REDACTED_SECRET, redactSecrets } from './detect-secrets.js';
 export type { AccessDeniedErrorOptions, GuardStage, InputIssue } from './errors.js';
 export {
   AccessDeniedError,
@@ -45,6 +52,8 @@ export type {
   ToolExecutionContext,
 } from './guard.js';
 export { evaluate, guard } from './guard.js';
+export type { DigestKey } from './keyed-digest.js';
+export { createDigestKey, isDigestKey, keyedDigest } from './keyed-digest.js';
 export type { CallRecord, MemoryRecorder } from './memory-recorder.js';
 export { createMemoryRecorder } from './memory-recorder.js';
 export type { AgentIdentity, Principal, UserIdentity } from './principal.js';

@@ -17,8 +17,12 @@ interface Manifest {
   private?: boolean;
   type?: string;
   engines?: { node?: string };
-  sideEffects?: boolean;
+  sideEffects?: boolean | string[];
+  bin?: Record<string, string>;
+  files?: string[];
+  scripts?: Record<string, string>;
   exports: Record<string, string | Record<string, string>>;
+  publishConfig?: { exports?: Record<string, string | Record<string, string>> };
 }
 
 const packages = readdirSync(join(root, 'packages'))
@@ -42,10 +46,30 @@ if (!built) {
 describe.skipIf(!built)('published packages', () => {
   for (const { dir, manifest } of packages) {
     describe(manifest.name, () => {
-      it('is ESM only, side-effect free, for Node >= 22', () => {
+      it('is ESM only, for Node >= 22, side-effect free but for its executables', () => {
         expect(manifest.type).toBe('module');
-        expect(manifest.sideEffects).toBe(false);
         expect(manifest.engines?.node).toBe('>=22');
+        if (manifest.bin === undefined) {
+          expect(manifest.sideEffects).toBe(false);
+        } else {
+          // An executable runs when imported; bundlers must keep it, and nothing else.
+          expect(manifest.sideEffects).toEqual(expect.arrayContaining(Object.values(manifest.bin)));
+          for (const file of Object.values(manifest.bin))
+            expect(existsSync(join(dir, file)), file).toBe(true);
+        }
+      });
+
+      it('runs its own tests with its own test script', () => {
+        const folder = `packages/${dir.split(/[\\/]/).pop()}/`;
+        expect(manifest.scripts?.test).toBe(`vitest run --root ../.. ${folder}`);
+      });
+
+      it('publishes exports without the source condition, and a licence', () => {
+        // The source condition points at `src/`, which the tarball does not ship.
+        expect(JSON.stringify(manifest.publishConfig?.exports ?? null)).not.toContain('@palisade/source');
+        const published = Object.keys(manifest.publishConfig?.exports ?? {});
+        expect(published).toEqual(Object.keys(manifest.exports));
+        expect(existsSync(join(dir, 'LICENSE'))).toBe(true);
       });
 
       it('ships JavaScript and declarations for every export, source condition first', () => {

@@ -4,6 +4,7 @@ import { definePolicy } from './define-policy.js';
 import { LimitExceededError } from './limit-exceeded-error.js';
 import { createMemoryCounterStore } from './memory-counter-store.js';
 import { createPolicyEngine, type PolicyEngine } from './policy-engine.js';
+import { PolicyError } from './policy-error.js';
 import { makeRequest, SUPPORT_AGENT } from './test-support/requests.js';
 
 const policy = definePolicy({
@@ -42,6 +43,27 @@ function setup(counters: CounterStore = createMemoryCounterStore()) {
 }
 
 describe('limits', () => {
+  it('refuses a limit keyed by an unknown dimension, naming where it is, rather than counting per tenant', () => {
+    const document = {
+      tools: { lookup: { effect: 'read' } },
+      rules: [],
+      limits: [{ id: 'per-team', per: ['agent', 'team'], max: 3 }],
+    };
+    for (const load of [
+      () => definePolicy(document as never),
+      () => createPolicyEngine({ policy: document as never }),
+    ]) {
+      expect(load).toThrow(PolicyError);
+      try {
+        load();
+      } catch (error) {
+        expect((error as PolicyError).issues).toEqual([
+          expect.objectContaining({ path: 'limits[0].per[1]' }),
+        ]);
+      }
+    }
+  });
+
   it('carries a consume-limit obligation naming the counter', () => {
     const { engine } = setup();
     const decision = engine.decide(makeRequest({ name: 'refund', effect: 'write', input: { amount: 120 } }));

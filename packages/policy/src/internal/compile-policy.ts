@@ -23,6 +23,7 @@ import { durationMs } from './duration.js';
 import { compileGlob, hasWildcard, unescapeGlob } from './glob.js';
 import { compileNames, compileUserSide, type NameMatcher } from './matchers.js';
 import { compileRead, parsePath } from './path.js';
+import { buildRuleIndex, type IndexedRule, type RuleIndex } from './rule-index.js';
 
 /** A rule ready to evaluate. */
 export interface CompiledRule {
@@ -94,6 +95,8 @@ export interface CompiledTool {
   /** The resource facts when the catalog fixes the target (else built per request). */
   readonly resource: ResourceFacts;
   readonly rules: readonly CompiledRule[];
+  /** The same rules indexed by agent, user or role, and team: what a decision looks at. */
+  readonly index: RuleIndex;
   /** Only task grants give the agent permission for this tool. */
   readonly grantRequired: boolean;
   /** The effect persists something (needs approval unless waived). */
@@ -137,8 +140,9 @@ export function hashDocument(document: PolicyDocument): string {
 
 /**
  * Compiles a validated document. Each rule is attached to every catalog tool its static matchers
- * (`tools`, `effects`, `kinds`, and `targets` when the catalog fixes the target) can select, so a
- * decision only ever looks at the rules of the requested tool.
+ * (`tools`, `effects`, `kinds`, and `targets` when the catalog fixes the target) can select, and
+ * under each tool indexed by its subjects, so a decision only ever looks at the rules of the
+ * requested tool that can apply to the requester. Conditions are compiled once per rule.
  */
 export function compilePolicy(
   document: PolicyDocument,
@@ -146,7 +150,7 @@ export function compilePolicy(
 ): CompiledPolicy {
   const environment: ConditionEnvironment = { predicates, sources: document.sources ?? {} };
   const toolNames = Object.keys(document.tools);
-  const perTool = new Map<string, CompiledRule[]>(toolNames.map((name) => [name, []]));
+  const perTool = new Map<string, IndexedRule[]>(toolNames.map((name) => [name, []]));
   document.rules.forEach((rule, index) => {
     const compiled = compileRule(rule, index, environment);
     for (const name of selectTools(rule, toolNames)) {
@@ -154,7 +158,10 @@ export function compilePolicy(
       if (rule.effects && !rule.effects.includes(entry.effect)) continue;
       if (rule.kinds && !rule.kinds.includes(entry.kind ?? 'tool')) continue;
       if (rule.targets && entry.target !== undefined && !compiled.targets?.(entry.target)) continue;
-      perTool.get(name)?.push(entry.target === undefined ? compiled : { ...compiled, targets: undefined });
+      perTool.get(name)?.push({
+        compiled: entry.target === undefined ? compiled : { ...compiled, targets: undefined },
+        source: rule,
+      });
     }
   });
   const limitsPerTool = new Map<string, CompiledLimit[]>(toolNames.map((name) => [name, []]));
@@ -173,12 +180,14 @@ export function compilePolicy(
       sensitivity: entry.sensitivity,
       trust: entry.trust ?? 'trusted',
     });
+    const rules = perTool.get(name) ?? [];
     tools.set(name, {
       name,
       entry,
       kind: entry.kind ?? 'tool',
       resource,
-      rules: perTool.get(name) ?? [],
+      rules: rules.map((item) => item.compiled),
+      index: buildRuleIndex(rules),
       grantRequired: entry.grant === 'required',
       persistent: isPersistentEffect(entry.effect),
       obligations:

@@ -1,4 +1,5 @@
 import type { ActionRequest, Decision, Obligation } from '@palisade/core';
+import type { LimitDimension } from '../policy-document.js';
 import type { RuleTrace } from '../policy-explanation.js';
 import type { PolicyFacts, ResourceFacts } from '../policy-facts.js';
 import type { CompiledLimit, CompiledPolicy, CompiledRule, CompiledTool } from './compile-policy.js';
@@ -18,10 +19,38 @@ function deny(policy: CompiledPolicy, reason: string, ruleIds: readonly string[]
   return { effect: 'deny', reason, ruleIds, policyVersion: policy.version, obligations: NO_OBLIGATIONS };
 }
 
+/** A rule that applies to the request, with what it said about each permission. */
+interface RuleMatch {
+  readonly rule: CompiledRule;
+  /** The rule grants the agent permission (an allow rule whose agents match, and a grant where needed). */
+  readonly grantsAgent: boolean;
+  /** The rule's user side matched (undefined when it has none). */
+  readonly userOk: boolean | undefined;
+  /** The rule applies only because its condition was unknown (deny and approve rules). */
+  readonly undecided: boolean;
+}
+
+/** The rules that apply, by effect, in document order (then task grants). */
+interface Matches {
+  readonly denies: RuleMatch[];
+  readonly approves: RuleMatch[];
+  readonly allows: RuleMatch[];
+}
+
+/** The part of a request every rule check reads. */
+interface Subject {
+  readonly tool: CompiledTool;
+  readonly request: ActionRequest;
+  readonly resource: ResourceFacts;
+  readonly facts: PolicyFacts;
+}
+
 /**
  * Decides one request against a compiled policy: deny overrides approve overrides allow, and an
  * allow needs both the agent permission and the user permission; anything else is denied.
  * `trace`, when given, receives every step (used by explain; the decision is the same either way).
+ * A decision looks at the tool's indexed candidates; explain scans every rule of the tool, so it
+ * can say why each one did not match.
  */
 export function evaluate(
   policy: CompiledPolicy,
@@ -30,162 +59,217 @@ export function evaluate(
   trace: EvaluationTrace | undefined,
 ): Decision {
   if (request.kind === 'egress') return evaluateEgress(policy, request, trace);
-  const name = request.name;
-  const tool = typeof name === 'string' ? policy.tools.get(name) : undefined;
-  if (tool === undefined) {
-    trace?.checks.push(`"${String(name)}" is not in the tool catalog`);
-    return deny(policy, `"${String(name)}" is not in the tool catalog`);
+  const found = catalogTool(policy, request);
+  if (typeof found === 'string') {
+    trace?.checks.push(found);
+    return deny(policy, found);
   }
-  const mismatch = catalogMismatch(tool, request);
-  if (mismatch !== undefined) {
-    trace?.checks.push(mismatch);
-    return deny(policy, mismatch);
-  }
+  const tool = found;
   trace?.checks.push(
     `"${tool.name}" is in the catalog (${tool.entry.effect}${tool.entry.target ? ` on ${tool.entry.target}` : ''})`,
   );
-  const principal = request.principal;
-  const agentId = principal.agent.id;
+  const subject = subjectOf(tool, request);
+  const candidates = trace === undefined ? tool.index.select(subject.facts) : tool.rules;
+  return decideMatches(policy, subject, matchRules(subject, candidates, extra, trace), trace);
+}
+
+/**
+ * The same decision as `evaluate`, made by scanning every rule of the tool instead of the index:
+ * the reference the index is tested against.
+ */
+export function evaluateByScan(
+  policy: CompiledPolicy,
+  request: ActionRequest,
+  extra: readonly CompiledRule[] | undefined,
+): Decision {
+  if (request.kind === 'egress') return evaluateEgress(policy, request, undefined);
+  const found = catalogTool(policy, request);
+  if (typeof found === 'string') return deny(policy, found);
+  const subject = subjectOf(found, request);
+  return decideMatches(policy, subject, matchRules(subject, found.rules, extra, undefined), undefined);
+}
+
+/** The catalog entry of the requested tool, or why the request does not fit the catalog. */
+function catalogTool(policy: CompiledPolicy, request: ActionRequest): CompiledTool | string {
+  const name = request.name;
+  const tool = typeof name === 'string' ? policy.tools.get(name) : undefined;
+  if (tool === undefined) return `"${String(name)}" is not in the tool catalog`;
+  return catalogMismatch(tool, request) ?? tool;
+}
+
+function subjectOf(tool: CompiledTool, request: ActionRequest): Subject {
   const resource: ResourceFacts =
     tool.entry.target === undefined && request.target !== undefined
       ? { ...tool.resource, target: request.target }
       : tool.resource;
-  const facts: PolicyFacts = { input: request.input, principal, resource, context: request.context, request };
+  const facts: PolicyFacts = {
+    input: request.input,
+    principal: request.principal,
+    resource,
+    context: request.context,
+    request,
+  };
+  return { tool, request, resource, facts };
+}
 
-  let denies: CompiledRule[] | undefined;
-  let approves: CompiledRule[] | undefined;
-  let allows: CompiledRule[] | undefined;
-  let agentGranted = false;
-  let userGranted = false;
-  let agentWaived = false;
-  let userWaived = false;
-  let approvalRequired = false;
-  // Deny and approve rules that matched only because their condition was unknown.
-  let undecidedRules: Set<CompiledRule> | undefined;
-
-  // One flat loop over the tool's rules, then the task grants' rules: this is the hot path.
-  const own = tool.rules;
-  const ownCount = own.length;
-  const total = ownCount + (extra === undefined ? 0 : extra.length);
-  for (let index = 0; index < total; index += 1) {
-    const rule = (
-      index < ownCount ? own[index] : (extra as readonly CompiledRule[])[index - ownCount]
-    ) as CompiledRule;
-    const agentOk = rule.agents === undefined ? undefined : rule.agents(agentId);
-    const userOk = rule.user === undefined ? undefined : rule.user(principal);
-    if (agentOk === false || userOk === false) {
-      trace?.rules.push({
-        ...traceHead(rule),
-        matched: false,
-        detail: subjectMiss(agentOk, userOk, request),
-      });
-      continue;
-    }
-    if (rule.targets !== undefined && !(resource.target !== undefined && rule.targets(resource.target))) {
-      trace?.rules.push({
-        ...traceHead(rule),
-        matched: false,
-        detail: `target ${String(resource.target)} is not listed`,
-      });
-      continue;
-    }
-    // Three-valued `when`: an allow rule needs it true; a deny or approve rule also applies when it
-    // is unknown (a value missing or of the wrong type), so absence never widens access.
-    let undecided = false;
-    let unknownDetail = '';
-    if (rule.when !== undefined) {
-      if (trace === undefined) {
-        const truth = rule.when.evaluate(facts);
-        if (truth === 'false' || (truth === 'unknown' && rule.effect === 'allow')) continue;
-        undecided = truth === 'unknown';
-      } else {
-        const outcome = rule.when.explain(facts);
-        if (outcome.result === 'false') {
-          trace.rules.push({
-            ...traceHead(rule),
-            matched: false,
-            detail: `condition failed: ${outcome.detail}`,
-            condition: 'false',
-          });
-          continue;
-        }
-        if (outcome.result === 'unknown' && rule.effect === 'allow') {
-          trace.rules.push({
-            ...traceHead(rule),
-            matched: false,
-            detail: `condition unknown, so the allow rule does not apply: ${outcome.detail}`,
-            condition: 'unknown',
-          });
-          continue;
-        }
-        undecided = outcome.result === 'unknown';
-        if (undecided) unknownDetail = `: ${outcome.detail}`;
-      }
-    }
-    if (undecided) {
-      if (undecidedRules === undefined) undecidedRules = new Set([rule]);
-      else undecidedRules.add(rule);
-    }
-    const condition = rule.when === undefined ? undefined : undecided ? 'unknown' : 'true';
-    const unknownNote = undecided ? ` (condition unknown, so the rule applies${unknownDetail})` : '';
-    if (rule.effect === 'deny') {
-      if (denies === undefined) denies = [rule];
-      else denies.push(rule);
-      trace?.rules.push({
-        ...traceHead(rule),
-        matched: true,
-        detail: `matched: denies${unknownNote}`,
-        ...(condition === undefined ? {} : { condition }),
-      });
-    } else if (rule.effect === 'approve') {
-      if (approves === undefined) approves = [rule];
-      else approves.push(rule);
-      trace?.rules.push({
-        ...traceHead(rule),
-        matched: true,
-        detail: `matched: requires approval${unknownNote}`,
-        ...(condition === undefined ? {} : { condition }),
-      });
-    } else {
-      if (allows === undefined) allows = [rule];
-      else allows.push(rule);
-      // For a tool that requires a task grant, only a grant gives the agent permission.
-      const grantsAgent = agentOk === true && (!tool.grantRequired || rule.grant !== undefined);
-      if (grantsAgent) {
-        agentGranted = true;
-        if (rule.approval === 'none') agentWaived = true;
-      }
-      if (userOk === true) {
-        userGranted = true;
-        if (rule.approval === 'none') userWaived = true;
-      }
-      if (rule.approval === 'required') approvalRequired = true;
-      if (trace !== undefined) {
-        const grants: ('agent' | 'user')[] = [];
-        if (grantsAgent) grants.push('agent');
-        if (userOk === true) grants.push('user');
-        trace.rules.push({
-          ...traceHead(rule),
-          matched: true,
-          detail:
-            grants.length === 0
-              ? 'matched, but grants nothing here (the tool needs a task grant for the agent permission)'
-              : `matched: grants the ${grants.join(' and ')} permission (approval ${rule.approval})`,
-          grants,
-          ...(condition === undefined ? {} : { condition }),
-        });
-      }
-    }
+/** Runs each candidate rule's checks, then each task grant's, and sorts the ones that apply by effect. */
+function matchRules(
+  subject: Subject,
+  rules: readonly CompiledRule[],
+  extra: readonly CompiledRule[] | undefined,
+  trace: EvaluationTrace | undefined,
+): Matches {
+  const matches: Matches = { denies: [], approves: [], allows: [] };
+  for (const rule of rules) addMatch(matches, matchRule(rule, subject, trace));
+  if (extra !== undefined) for (const rule of extra) addMatch(matches, matchRule(rule, subject, trace));
+  if (trace) {
+    trace.permissions = {
+      agent: matches.allows.some(grantsAgent),
+      user: matches.allows.some(grantsUser),
+    };
   }
-  if (trace) trace.permissions = { agent: agentGranted, user: userGranted };
+  return matches;
+}
 
-  if (denies !== undefined) {
-    const first = denies[0] as CompiledRule;
-    const reason = undecidedRules?.has(first)
-      ? undecidedReason(first.denyReason, first, facts, 'the deny applies (fail closed)')
-      : first.denyReason;
-    return deny(policy, reason, denies.length === 1 ? first.ids : denies.map(ruleId));
+function addMatch(matches: Matches, match: RuleMatch | undefined): void {
+  if (match === undefined) return;
+  const effect = match.rule.effect;
+  if (effect === 'deny') matches.denies.push(match);
+  else if (effect === 'approve') matches.approves.push(match);
+  else matches.allows.push(match);
+}
+
+/** Whether one rule applies: its subjects, its target, then its condition. */
+function matchRule(
+  rule: CompiledRule,
+  subject: Subject,
+  trace: EvaluationTrace | undefined,
+): RuleMatch | undefined {
+  const agentOk = rule.agents === undefined ? undefined : rule.agents(subject.request.principal.agent.id);
+  const userOk = rule.user === undefined ? undefined : rule.user(subject.request.principal);
+  if (agentOk === false || userOk === false) {
+    trace?.rules.push(miss(rule, subjectMiss(agentOk, userOk, subject.request)));
+    return undefined;
   }
+  const target = subject.resource.target;
+  if (rule.targets !== undefined && !(target !== undefined && rule.targets(target))) {
+    trace?.rules.push(miss(rule, `target ${String(target)} is not listed`));
+    return undefined;
+  }
+  const condition = checkCondition(rule, subject.facts, trace);
+  if (condition === undefined) return undefined;
+  const match: RuleMatch = {
+    rule,
+    grantsAgent:
+      rule.effect === 'allow' &&
+      agentOk === true &&
+      (!subject.tool.grantRequired || rule.grant !== undefined),
+    userOk,
+    undecided: condition.truth === 'unknown',
+  };
+  trace?.rules.push(matchTrace(match, condition));
+  return match;
+}
+
+/** How a rule's condition came out, when the rule applies. */
+interface ConditionOutcome {
+  /** Undefined when the rule has no condition. */
+  readonly truth: 'true' | 'unknown' | undefined;
+  readonly detail: string;
+}
+
+const NO_CONDITION: ConditionOutcome = Object.freeze({ truth: undefined, detail: '' });
+const CONDITION_TRUE: ConditionOutcome = Object.freeze({ truth: 'true', detail: '' });
+const CONDITION_UNKNOWN: ConditionOutcome = Object.freeze({ truth: 'unknown', detail: '' });
+
+/**
+ * The three-valued `when`: an allow rule needs it true; a deny or approve rule also applies when it
+ * is unknown (a value missing or of the wrong type), so absence never widens access. Undefined when
+ * the rule does not apply.
+ */
+function checkCondition(
+  rule: CompiledRule,
+  facts: PolicyFacts,
+  trace: EvaluationTrace | undefined,
+): ConditionOutcome | undefined {
+  if (rule.when === undefined) return NO_CONDITION;
+  if (trace === undefined) {
+    const truth = rule.when.evaluate(facts);
+    if (truth === 'false' || (truth === 'unknown' && rule.effect === 'allow')) return undefined;
+    return truth === 'true' ? CONDITION_TRUE : CONDITION_UNKNOWN;
+  }
+  const outcome = rule.when.explain(facts);
+  if (outcome.result === 'false') {
+    trace.rules.push({
+      ...miss(rule, `condition failed: ${outcome.detail}`),
+      condition: 'false',
+    });
+    return undefined;
+  }
+  if (outcome.result === 'unknown' && rule.effect === 'allow') {
+    trace.rules.push({
+      ...miss(rule, `condition unknown, so the allow rule does not apply: ${outcome.detail}`),
+      condition: 'unknown',
+    });
+    return undefined;
+  }
+  return { truth: outcome.result, detail: outcome.detail };
+}
+
+function miss(rule: CompiledRule, detail: string): RuleTrace {
+  return { ...traceHead(rule), matched: false, detail };
+}
+
+function matchTrace(match: RuleMatch, condition: ConditionOutcome): RuleTrace {
+  const { rule } = match;
+  const unknownNote = match.undecided
+    ? ` (condition unknown, so the rule applies${condition.detail === '' ? '' : `: ${condition.detail}`})`
+    : '';
+  const conditionField = condition.truth === undefined ? {} : { condition: condition.truth };
+  if (rule.effect === 'deny')
+    return { ...traceHead(rule), matched: true, detail: `matched: denies${unknownNote}`, ...conditionField };
+  if (rule.effect === 'approve') {
+    return {
+      ...traceHead(rule),
+      matched: true,
+      detail: `matched: requires approval${unknownNote}`,
+      ...conditionField,
+    };
+  }
+  const grants: ('agent' | 'user')[] = [];
+  if (match.grantsAgent) grants.push('agent');
+  if (match.userOk === true) grants.push('user');
+  return {
+    ...traceHead(rule),
+    matched: true,
+    detail:
+      grants.length === 0
+        ? 'matched, but grants nothing here (the tool needs a task grant for the agent permission)'
+        : `matched: grants the ${grants.join(' and ')} permission (approval ${rule.approval})`,
+    grants,
+    ...conditionField,
+  };
+}
+
+function grantsAgent(match: RuleMatch): boolean {
+  return match.grantsAgent;
+}
+
+function grantsUser(match: RuleMatch): boolean {
+  return match.userOk === true;
+}
+
+/** From the rules that apply to the decision: deny, missing permission, limits, approval, allow. */
+function decideMatches(
+  policy: CompiledPolicy,
+  subject: Subject,
+  matches: Matches,
+  trace: EvaluationTrace | undefined,
+): Decision {
+  const { tool, facts, request } = subject;
+  if (matches.denies.length > 0) return denyByRules(policy, matches.denies, facts);
+  const agentGranted = matches.allows.some(grantsAgent);
+  const userGranted = matches.allows.some(grantsUser);
   if (!agentGranted || !userGranted)
     return deny(policy, missingPermission(agentGranted, userGranted, request));
   let obligations = tool.obligations;
@@ -194,42 +278,77 @@ export function evaluate(
     if (typeof counted === 'string') return deny(policy, counted);
     if (counted.length > 0) obligations = [...obligations, ...counted];
   }
-  const granted = allows as CompiledRule[];
-  const allowIds = granted.length === 1 ? (granted[0] as CompiledRule).ids : granted.map(ruleId);
-  if (approves !== undefined) {
-    const first = approves[0] as CompiledRule;
+  const allowIds = idsOf(matches.allows);
+  if (matches.approves.length > 0)
+    return approveByRules(policy, matches.approves, allowIds, facts, obligations);
+  const needed = approvalNeeded(tool, matches.allows);
+  if (needed !== undefined) {
     return {
       effect: 'approve',
-      reason: undecidedRules?.has(first)
-        ? undecidedReason(first.approveReason, first, facts, 'a human decides')
-        : first.approveReason,
-      ruleIds: [...allowIds, ...approves.map(ruleId)],
-      policyVersion: policy.version,
-      obligations,
-    };
-  }
-  if (approvalRequired || (tool.persistent && !(agentWaived && userWaived))) {
-    return {
-      effect: 'approve',
-      reason: approvalRequired
-        ? `an allow rule requires approval for "${tool.name}"`
-        : `"${tool.name}" has the persistent effect "${tool.entry.effect}" and no rule allows it without approval`,
+      reason: needed,
       ruleIds: allowIds,
       policyVersion: policy.version,
       obligations,
     };
   }
-  const lead = granted[0] as CompiledRule;
   return {
     effect: 'allow',
-    reason:
-      granted.length === 1
-        ? lead.allowReason
-        : (lead.reason ?? `allowed by rules ${allowIds.map((id) => `"${id}"`).join(', ')}`),
+    reason: allowReason(matches.allows, allowIds),
     ruleIds: allowIds,
     policyVersion: policy.version,
     obligations,
   };
+}
+
+function denyByRules(policy: CompiledPolicy, denies: readonly RuleMatch[], facts: PolicyFacts): Decision {
+  const first = denies[0] as RuleMatch;
+  const reason = first.undecided
+    ? undecidedReason(first.rule.denyReason, first.rule, facts, 'the deny applies (fail closed)')
+    : first.rule.denyReason;
+  return deny(policy, reason, idsOf(denies));
+}
+
+function approveByRules(
+  policy: CompiledPolicy,
+  approves: readonly RuleMatch[],
+  allowIds: readonly string[],
+  facts: PolicyFacts,
+  obligations: readonly Obligation[],
+): Decision {
+  const first = approves[0] as RuleMatch;
+  return {
+    effect: 'approve',
+    reason: first.undecided
+      ? undecidedReason(first.rule.approveReason, first.rule, facts, 'a human decides')
+      : first.rule.approveReason,
+    ruleIds: [...allowIds, ...approves.map(ruleId)],
+    policyVersion: policy.version,
+    obligations,
+  };
+}
+
+/**
+ * Why an allowed call still needs a human: an allow rule requires approval, or the effect persists
+ * something and no rule waives approval for both the agent and the user. Undefined when none is needed.
+ */
+function approvalNeeded(tool: CompiledTool, allows: readonly RuleMatch[]): string | undefined {
+  if (allows.some((match) => match.rule.approval === 'required'))
+    return `an allow rule requires approval for "${tool.name}"`;
+  if (!tool.persistent) return undefined;
+  const waivedForAgent = allows.some((match) => match.grantsAgent && match.rule.approval === 'none');
+  const waivedForUser = allows.some((match) => match.userOk === true && match.rule.approval === 'none');
+  if (waivedForAgent && waivedForUser) return undefined;
+  return `"${tool.name}" has the persistent effect "${tool.entry.effect}" and no rule allows it without approval`;
+}
+
+function allowReason(allows: readonly RuleMatch[], allowIds: readonly string[]): string {
+  const lead = (allows[0] as RuleMatch).rule;
+  if (allows.length === 1) return lead.allowReason;
+  return lead.reason ?? `allowed by rules ${allowIds.map((id) => `"${id}"`).join(', ')}`;
+}
+
+function idsOf(matches: readonly RuleMatch[]): readonly string[] {
+  return matches.length === 1 ? (matches[0] as RuleMatch).rule.ids : matches.map(ruleId);
 }
 
 /** The `consume-limit` obligations of the limits that apply, or the reason the request cannot be counted. */
@@ -277,17 +396,34 @@ function limitObligations(
 function limitKey(limit: CompiledLimit, tool: string, facts: PolicyFacts): string {
   const parts: string[] = [limit.id];
   for (const dimension of limit.per) {
-    let value: string | undefined;
-    if (dimension === 'agent') value = facts.principal.agent.id;
-    else if (dimension === 'user') value = facts.principal.user?.id;
-    else if (dimension === 'tool') value = tool;
-    else if (dimension === 'task') value = facts.principal.task;
-    else if (dimension === 'session') value = facts.context.sessionId;
-    else value = facts.principal.user?.tenant;
+    const value = dimensionValue(dimension, tool, facts);
     // JSON quoting keeps `a|b` in one value from colliding with two values `a` and `b`.
     parts.push(`${dimension}=${value === undefined ? '-' : JSON.stringify(value)}`);
   }
   return parts.join('|');
+}
+
+/**
+ * The value a limit counts separately by. Validation admits only the dimensions named here; an
+ * unknown one throws (the engine turns that into a deny) rather than counting under another key.
+ */
+function dimensionValue(dimension: LimitDimension, tool: string, facts: PolicyFacts): string | undefined {
+  switch (dimension) {
+    case 'agent':
+      return facts.principal.agent.id;
+    case 'user':
+      return facts.principal.user?.id;
+    case 'tool':
+      return tool;
+    case 'task':
+      return facts.principal.task;
+    case 'session':
+      return facts.context.sessionId;
+    case 'tenant':
+      return facts.principal.user?.tenant;
+    default:
+      throw new TypeError(`limit dimension "${String(dimension satisfies never)}" is not known`);
+  }
 }
 
 /** The reason of a deny or approve rule that applied because its condition could not be decided. */
@@ -307,8 +443,8 @@ function traceHead(rule: CompiledRule): Pick<RuleTrace, 'id' | 'effect' | 'grant
     : { id: rule.id, effect: rule.effect, grant: rule.grant };
 }
 
-function ruleId(rule: CompiledRule): string {
-  return rule.id;
+function ruleId(match: RuleMatch): string {
+  return match.rule.id;
 }
 
 function catalogMismatch(tool: CompiledTool, request: ActionRequest): string | undefined {

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AccessDeniedError, GuardFaultError } from '@palisade/core';
+import { AccessDeniedError, CallFailedError, GuardFaultError } from '@palisade/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppendOptions, AuditChain, ChainEntry } from './audit-chain.js';
 import { createOtelRecorder } from './create-otel-recorder.js';
@@ -445,8 +445,9 @@ describe('createOtelRecorder with a chain', () => {
     });
     const error = await refund.call({ amount: 5 }, credential).catch((caught: unknown) => caught);
     expect(ran).toBe(true);
-    expect(GuardFaultError.isInstance(error)).toBe(true);
-    expect((error as GuardFaultError).stage).toBe('record');
+    // The write ran: this is a failure after the body, never a refusal.
+    expect(CallFailedError.isInstance(error)).toBe(true);
+    expect((error as CallFailedError).stage).toBe('record');
   });
 
   it('records reads best-effort in strict mode, and a denied call as one result record', async () => {

@@ -1,12 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   AccessDeniedError,
   ApprovalDeniedError,
   ApprovalRequiredError,
+  CallFailedError,
   CredentialError,
   GuardFaultError,
   InputValidationError,
   PalisadeError,
+  StageTimeoutError,
   TokenExpiredError,
   TokenRevokedError,
 } from './errors.js';
@@ -77,5 +79,27 @@ describe('errors', () => {
     expect(error.message).toContain('items[2].sku: Required');
     expect(error.issues).toHaveLength(2);
     expect(error.stage).toBe('validate');
+  });
+
+  it('isInstance is a type guard that narrows to the class it is called on', () => {
+    const error: unknown = new StageTimeoutError('slow', { stage: 'decide', timeoutMs: 50 });
+    if (!StageTimeoutError.isInstance(error)) throw new Error('expected a StageTimeoutError');
+    expectTypeOf(error).toEqualTypeOf<StageTimeoutError>();
+    expect(error.timeoutMs).toBe(50);
+    expect(error.code).toBe('ERR_STAGE_TIMEOUT');
+    expect(AccessDeniedError.isInstance(error)).toBe(true);
+    const refusal: AccessDeniedError = new AccessDeniedError('no', { stage: 'decide' });
+    if (GuardFaultError.isInstance(refusal)) throw new Error('not a fault');
+    // The false branch keeps the declared type (it does not collapse to `never`).
+    expectTypeOf(refusal).toEqualTypeOf<AccessDeniedError>();
+  });
+
+  it('a failure after the body ran is a CallFailedError, which is not a refusal', () => {
+    const failed = new CallFailedError('ran', { stage: 'obligation', tool: 'refund' });
+    expect(failed.code).toBe('ERR_CALL_FAILED');
+    expect(failed.executed).toBe(true);
+    expect(PalisadeError.isInstance(failed)).toBe(true);
+    expect(AccessDeniedError.isInstance(failed)).toBe(false);
+    expect(GuardFaultError.isInstance(failed)).toBe(false);
   });
 });

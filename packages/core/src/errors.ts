@@ -14,6 +14,7 @@ export type GuardStage =
   | 'context'
   | 'validate'
   | 'verify'
+  | 'scope'
   | 'enrich'
   | 'decide'
   | 'approve'
@@ -50,11 +51,17 @@ export class PalisadeError extends Error {
     this.name = (new.target as { kind?: string }).kind ?? 'PalisadeError';
   }
 
-  /** True when `error` is an instance of this class (or a subclass), even from another copy of Palisade. */
-  static isInstance(error: unknown): boolean {
+  /**
+   * True when `error` is an instance of this class (or a subclass), even from another copy of
+   * Palisade; a type guard, so the error's fields can be read without a cast.
+   */
+  static isInstance<T extends abstract new (...args: never[]) => PalisadeError>(
+    this: T,
+    error: unknown,
+  ): error is InstanceType<T> {
     if (typeof error !== 'object' || error === null) return false;
     const kinds = (error as Branded)[BRAND];
-    return Array.isArray(kinds) && kinds.includes(this.kind);
+    return Array.isArray(kinds) && kinds.includes((this as unknown as { kind: string }).kind);
   }
 }
 
@@ -102,7 +109,7 @@ export interface InputIssue {
 /** The input did not match the tool's schema; each issue names the field and the problem. */
 export class InputValidationError extends AccessDeniedError {
   static override readonly kind: string = 'InputValidationError';
-  override readonly code: string = 'ERR_INPUT_INVALID';
+  override readonly code: 'ERR_INPUT_INVALID' = 'ERR_INPUT_INVALID';
   readonly issues: readonly InputIssue[];
 
   constructor(
@@ -129,19 +136,19 @@ export class CredentialError extends AccessDeniedError {
 /** The credential is past its `exp` (or before its `nbf`). */
 export class TokenExpiredError extends CredentialError {
   static override readonly kind: string = 'TokenExpiredError';
-  override readonly code: string = 'ERR_TOKEN_EXPIRED';
+  override readonly code: 'ERR_TOKEN_EXPIRED' = 'ERR_TOKEN_EXPIRED';
 }
 
 /** The credential, its agent, task, key or an ancestor in its delegation chain has been revoked. */
 export class TokenRevokedError extends CredentialError {
   static override readonly kind: string = 'TokenRevokedError';
-  override readonly code: string = 'ERR_TOKEN_REVOKED';
+  override readonly code: 'ERR_TOKEN_REVOKED' = 'ERR_TOKEN_REVOKED';
 }
 
 /** A human (or the approval policy) refused the action, or the approval could not be used. */
 export class ApprovalDeniedError extends AccessDeniedError {
   static override readonly kind: string = 'ApprovalDeniedError';
-  override readonly code: string = 'ERR_APPROVAL_DENIED';
+  override readonly code: 'ERR_APPROVAL_DENIED' = 'ERR_APPROVAL_DENIED';
   readonly approvalId: string | undefined;
 
   constructor(
@@ -154,12 +161,81 @@ export class ApprovalDeniedError extends AccessDeniedError {
 }
 
 /**
- * Something failed inside the enforcement loop (a verifier threw, a store was unreachable, a policy
- * returned garbage). Palisade fails closed: the call is denied and the original error is the `cause`.
+ * Something failed inside the enforcement loop before the tool body ran (a verifier threw, a store
+ * was unreachable, a policy returned garbage). Palisade fails closed: the call is denied and the
+ * original error is the `cause`. A failure after the body ran is a `CallFailedError` instead.
  */
 export class GuardFaultError extends AccessDeniedError {
   static override readonly kind: string = 'GuardFaultError';
-  override readonly code: string = 'ERR_GUARD_FAULT';
+  override readonly code: 'ERR_GUARD_FAULT' = 'ERR_GUARD_FAULT';
+}
+
+/** Options of a `StageTimeoutError`. */
+export interface StageTimeoutErrorOptions extends Omit<AccessDeniedErrorOptions, 'cause'> {
+  /** The deadline the stage missed, in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * A stage of the loop missed its deadline (a verifier, decider, store or approval gate that did not
+ * answer in time). The call is refused and the tool body never runs.
+ *
+ * @example
+ * ```ts
+ * if (StageTimeoutError.isInstance(error)) log.warn(`${error.stage} took over ${error.timeoutMs} ms`);
+ * ```
+ */
+export class StageTimeoutError extends AccessDeniedError {
+  static override readonly kind: string = 'StageTimeoutError';
+  override readonly code: 'ERR_STAGE_TIMEOUT' = 'ERR_STAGE_TIMEOUT';
+  readonly timeoutMs: number;
+
+  constructor(message: string, options: StageTimeoutErrorOptions) {
+    super(message, options);
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+/** The stages that run after the tool body: meeting `after` obligations and recording the result. */
+export type AfterExecutionStage = 'obligation' | 'record';
+
+/** Options of a `CallFailedError`. */
+export interface CallFailedErrorOptions {
+  stage: AfterExecutionStage;
+  tool?: string | undefined;
+  callId?: string | undefined;
+  /** The decision the call ran under. */
+  decision?: Decision | undefined;
+  cause?: unknown;
+}
+
+/**
+ * The tool body ran, then a stage after it failed (an `after` obligation, or recording the result):
+ * the action happened, but its output is withheld. This is not a refusal and is deliberately not
+ * an `AccessDeniedError`: nothing may tell a model or a user that an action which ran was refused.
+ *
+ * @example
+ * ```ts
+ * if (CallFailedError.isInstance(error)) notify(`${error.tool} ran but could not be completed`);
+ * ```
+ */
+export class CallFailedError extends PalisadeError {
+  static override readonly kind: string = 'CallFailedError';
+  override readonly code: 'ERR_CALL_FAILED' = 'ERR_CALL_FAILED';
+  readonly stage: AfterExecutionStage;
+  readonly tool: string | undefined;
+  readonly callId: string | undefined;
+  readonly decision: Decision | undefined;
+  /** Always true: the body ran. */
+  readonly executed = true as const;
+
+  constructor(message: string, options: CallFailedErrorOptions) {
+    super(message, { cause: options.cause });
+    this.stage = options.stage;
+    this.tool = options.tool;
+    this.callId = options.callId;
+    this.decision = options.decision;
+  }
 }
 
 /**
@@ -168,7 +244,7 @@ export class GuardFaultError extends AccessDeniedError {
  */
 export class ApprovalRequiredError extends PalisadeError {
   static override readonly kind: string = 'ApprovalRequiredError';
-  override readonly code: string = 'ERR_APPROVAL_REQUIRED';
+  override readonly code: 'ERR_APPROVAL_REQUIRED' = 'ERR_APPROVAL_REQUIRED';
   readonly approvalId: string;
   readonly digest: string;
   readonly tool: string;

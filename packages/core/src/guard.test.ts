@@ -9,6 +9,7 @@ import {
   AccessDeniedError,
   ApprovalDeniedError,
   ApprovalRequiredError,
+  CallFailedError,
   CredentialError,
   GuardFaultError,
   InputValidationError,
@@ -405,7 +406,8 @@ describe('guard() fails closed at every stage', () => {
     const { tool, body } = setup({ recorder });
     const error = await tool.call({ id: 'T-1' }, { credential: 'good-token' }).catch((caught) => caught);
     expect(body).toHaveBeenCalledOnce();
-    expect(GuardFaultError.isInstance(error)).toBe(true);
+    expect(CallFailedError.isInstance(error)).toBe(true);
+    expect(AccessDeniedError.isInstance(error)).toBe(false);
     expect(error.stage).toBe('record');
   });
 
@@ -421,7 +423,7 @@ describe('guard() fails closed at every stage', () => {
       },
     });
     await expect(tool.call({ id: 'T-1' }, { credential: 'good-token' })).rejects.toMatchObject({
-      code: 'ERR_GUARD_FAULT',
+      code: 'ERR_CALL_FAILED',
       stage: 'obligation',
     });
     expect(recorder.records[0]?.outcome?.status).toBe('error');

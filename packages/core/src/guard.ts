@@ -15,8 +15,10 @@ import type { Decider } from './decider.js';
 import { type Decision, isDecision, type Obligation } from './decision.js';
 import {
   AccessDeniedError,
+  type AfterExecutionStage,
   ApprovalDeniedError,
   ApprovalRequiredError,
+  CallFailedError,
   CredentialError,
   GuardFaultError,
   type GuardStage,
@@ -62,8 +64,8 @@ export interface GuardedTool<Input, Output> {
   readonly target: string | undefined;
   /**
    * Runs the enforcement loop for one call. Resolves with the tool's output, or rejects with an
-   * `AccessDeniedError` (blocked; the body did not run), an `ApprovalRequiredError` (paused), or the
-   * body's own error.
+   * `AccessDeniedError` (blocked; the body did not run), an `ApprovalRequiredError` (paused), the
+   * body's own error, or a `CallFailedError` (the body ran, a stage after it failed).
    */
   call(input: unknown, context?: CallContext): Promise<Output>;
 }
@@ -220,14 +222,17 @@ export function guard<Input, Output>(
         await handlers[obligation.type]?.after?.(obligation, request, output);
       }
     } catch (error) {
-      const fromBody = executed && progress.stage === 'execute';
-      const final = fromBody ? error : classify(progress.stage, error, tool.name, callId);
       // Once the body ran, the call is an error, never a denial: its side effect has happened.
-      const settling = settle(scope, outcomeOf(final, executed), tool.name, callId);
+      const final = !executed
+        ? classify(progress.stage, error, tool.name, callId)
+        : progress.stage === 'execute'
+          ? error
+          : failedAfter('obligation', error, tool.name, callId);
+      const settling = settle(scope, outcomeOf(final, executed), tool.name, callId, executed);
       if (settling) await settling;
       throw final;
     }
-    const settling = settle(scope, { status: 'ok', output }, tool.name, callId);
+    const settling = settle(scope, { status: 'ok', output }, tool.name, callId, true);
     if (settling) await settling;
     return output;
   }
@@ -416,6 +421,19 @@ function fault(stage: GuardStage, error: unknown, tool: string, callId: string):
   });
 }
 
+function failedAfter(
+  stage: AfterExecutionStage,
+  error: unknown,
+  tool: string,
+  callId: string,
+): CallFailedError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new CallFailedError(
+    `"${tool}" ran, but its ${stage} stage failed afterwards (${detail}); the action happened and its output is withheld`,
+    { stage, tool, callId, cause: error },
+  );
+}
+
 function outcomeOf(error: unknown, bodyRan: boolean): CallOutcome {
   const asError = error instanceof Error ? error : new Error(String(error));
   if (bodyRan) return { status: 'error', error: asError };
@@ -428,16 +446,25 @@ function outcomeOf(error: unknown, bodyRan: boolean): CallOutcome {
  * only when the recorder did: most outcomes are recorded synchronously, and an extra async layer
  * here would cost every call its microtask hops.
  */
-function settle(scope: AuditScope, outcome: CallOutcome, tool: string, callId: string): void | Promise<void> {
+function settle(
+  scope: AuditScope,
+  outcome: CallOutcome,
+  tool: string,
+  callId: string,
+  executed: boolean,
+): void | Promise<void> {
+  // Before the body, an unrecorded call is refused; after it, the action happened all the same.
+  const failed = (error: unknown): Error =>
+    executed ? failedAfter('record', error, tool, callId) : fault('record', error, tool, callId);
   let recorded: void | Promise<void>;
   try {
     recorded = scope.result(outcome);
   } catch (error) {
-    throw fault('record', error, tool, callId);
+    throw failed(error);
   }
   if (!isPromiseLike(recorded)) return undefined;
   return Promise.resolve(recorded).then(undefined, (error: unknown) => {
-    throw fault('record', error, tool, callId);
+    throw failed(error);
   });
 }
 

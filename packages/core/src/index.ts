@@ -29,15 +29,24 @@ export type {
   SecretMatch,
 } from './detect-secrets.js';
 export { DEFAULT_SECRET_DETECTORS, findSecrets, REDACTED_SECRET, redactSecrets } from './detect-secrets.js';
-export type { AccessDeniedErrorOptions, GuardStage, InputIssue } from './errors.js';
+export type {
+  AccessDeniedErrorOptions,
+  AfterExecutionStage,
+  CallFailedErrorOptions,
+  GuardStage,
+  InputIssue,
+  StageTimeoutErrorOptions,
+} from './errors.js';
 export {
   AccessDeniedError,
   ApprovalDeniedError,
   ApprovalRequiredError,
+  CallFailedError,
   CredentialError,
   GuardFaultError,
   InputValidationError,
   PalisadeError,
+  StageTimeoutError,
   TokenExpiredError,
   TokenRevokedError,
 } from './errors.js';

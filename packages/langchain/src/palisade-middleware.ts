@@ -211,7 +211,8 @@ export function palisadeMiddleware(
       });
       if (outcome.status === 'done') return outcome.value as ToolMessage | Command;
       if (outcome.status === 'denied') return deniedToolMessage(outcome.error, toolCall);
-      // Unreachable with an interrupt function; fail closed all the same.
+      // A call that ran and then failed is an error, never a refusal; an approval that cannot pause
+      // is unreachable with an interrupt function and fails closed all the same.
       throw outcome.error;
     },
     ...(beforeModel && {

@@ -7,6 +7,7 @@ import {
   type ApprovalGate,
   ApprovalRequiredError,
   type CallContext,
+  CallFailedError,
   CredentialError,
   type CredentialVerifier,
   type Decision,
@@ -44,6 +45,8 @@ export interface CallDefinition {
 export type CallOutcome =
   | { readonly status: 'done'; readonly value: unknown }
   | { readonly status: 'denied'; readonly error: AccessDeniedError }
+  /** The body ran and a stage after it failed: the action happened, so this is never a refusal. */
+  | { readonly status: 'failed'; readonly error: CallFailedError }
   /** Only when the call cannot pause (no `interrupt`): the caller re-runs it with `approvalId`. */
   | { readonly status: 'approval-required'; readonly error: ApprovalRequiredError };
 
@@ -187,6 +190,8 @@ async function attempt(
       return { status: 'paused', approval: toInterrupt(error as ApprovalRequiredError, observed) };
     }
     if (isRefusal(error)) return settled({ status: 'denied', error });
+    // Journalled like any outcome, so a re-run of the node does not run the action again.
+    if (CallFailedError.isInstance(error)) return settled({ status: 'failed', error });
     if (ApprovalRequiredError.isInstance(error)) {
       const required = error as ApprovalRequiredError;
       return settled({

@@ -1,14 +1,20 @@
+import { type HmacKey, hmacSha256, prepareHmacKey } from './internal/sha256.js';
+
 /**
- * Keyed digests (HMAC-SHA-256 through Web Crypto) for values that leave the process: input digests
- * in spans and the audit chain, approval digests shown to reviewers.
+ * Keyed digests (HMAC-SHA-256) for values that leave the process: input digests in spans and the
+ * audit chain, approval digests shown to reviewers and carried by errors.
  *
  * A plain SHA-256 of a low-entropy value (a 4-digit PIN, an amount, a yes/no) is reversed by hashing
  * every candidate; an HMAC under a per-deployment secret is not, for anyone without the secret.
+ *
+ * The HMAC is computed synchronously in plain JavaScript (Web Crypto only offers an asynchronous
+ * one), so the digest can be taken wherever a value is recorded, on every runtime.
  */
 
 const MINIMUM_SECRET_BYTES = 32;
+const PREPARED = Symbol.for('palisade.digest-key.prepared');
 
-/** A per-deployment secret, imported once for HMAC-SHA-256. Create it with {@link createDigestKey}. */
+/** A per-deployment secret, prepared once for HMAC-SHA-256. Create it with {@link createDigestKey}. */
 export interface DigestKey {
   /**
    * A short, public fingerprint of the secret (16 hex characters), written next to digests so a
@@ -16,21 +22,24 @@ export interface DigestKey {
    * secret.
    */
   readonly id: string;
-  /** The non-extractable HMAC-SHA-256 key (Web Crypto); the secret itself cannot be read back. */
-  readonly cryptoKey: CryptoKey;
+}
+
+interface PreparedDigestKey extends DigestKey {
+  readonly [PREPARED]: HmacKey;
 }
 
 const encoder = new TextEncoder();
 
-function toHex(buffer: ArrayBuffer): string {
-  const bytes = new Uint8Array(buffer);
+const HEX = Object.freeze(Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0')));
+
+function toHex(bytes: Uint8Array): string {
   let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  for (let index = 0; index < bytes.length; index++) hex += HEX[bytes[index] as number];
   return hex;
 }
 
 /**
- * Imports a per-deployment secret (at least 32 bytes, e.g. 32 random bytes or their base64 text,
+ * Prepares a per-deployment secret (at least 32 bytes, e.g. 32 random bytes or their base64 text,
  * kept in your secret manager) as a key for {@link keyedDigest}.
  *
  * Every replica of a deployment must use the same secret so their digests agree. To rotate, deploy
@@ -39,12 +48,12 @@ function toHex(buffer: ArrayBuffer): string {
  *
  * @example
  * ```ts
- * const key = await createDigestKey(process.env.PALISADE_DIGEST_KEY ?? '');
- * const digest = await keyedDigest(key, '{"pin":"1234"}');
+ * const key = createDigestKey(crypto.getRandomValues(new Uint8Array(32)));
+ * const digest = keyedDigest(key, '{"pin":"1234"}');
  * ```
  * @see keyedDigest
  */
-export async function createDigestKey(secret: string | Uint8Array): Promise<DigestKey> {
+export function createDigestKey(secret: string | Uint8Array): DigestKey {
   const bytes = typeof secret === 'string' ? encoder.encode(secret) : secret;
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError('createDigestKey(): the secret must be a string or a Uint8Array');
@@ -54,31 +63,34 @@ export async function createDigestKey(secret: string | Uint8Array): Promise<Dige
       `createDigestKey(): the secret must be at least ${MINIMUM_SECRET_BYTES} bytes (got ${bytes.byteLength})`,
     );
   }
-  const material = new Uint8Array(bytes);
-  const key = await crypto.subtle.importKey('raw', material, { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-  const fingerprint = await crypto.subtle.sign('HMAC', key, encoder.encode('palisade.digest-key-id.v1'));
-  return Object.freeze({ id: toHex(fingerprint).slice(0, 16), cryptoKey: key });
+  const prepared = prepareHmacKey(bytes);
+  const id = toHex(hmacSha256(prepared, encoder.encode('palisade.digest-key-id.v1'))).slice(0, 16);
+  const key: PreparedDigestKey = { id, [PREPARED]: prepared };
+  // The prepared state is not enumerable: logging or serialising the key shows its id only.
+  Object.defineProperty(key, PREPARED, { enumerable: false });
+  return Object.freeze(key);
 }
 
 /**
- * The HMAC-SHA-256 of `value` under `key`, as lowercase hex.
+ * The HMAC-SHA-256 of `value` (a string is taken as UTF-8) under `key`, as lowercase hex.
  *
  * @example
  * ```ts
- * const digest = await keyedDigest(key, canonicalJson({ pin: '1234' }));
+ * const digest = keyedDigest(key, canonicalJson({ pin: '1234' }));
  * ```
  * @see createDigestKey
  */
-export async function keyedDigest(key: DigestKey, value: string | Uint8Array): Promise<string> {
+export function keyedDigest(key: DigestKey, value: string | Uint8Array): string {
   if (!isDigestKey(key)) throw new TypeError('keyedDigest(): key must come from createDigestKey()');
-  const data = typeof value === 'string' ? encoder.encode(value) : new Uint8Array(value);
-  return toHex(await crypto.subtle.sign('HMAC', key.cryptoKey, data));
+  if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+    throw new TypeError('keyedDigest(): value must be a string or a Uint8Array');
+  }
+  const bytes = typeof value === 'string' ? encoder.encode(value) : value;
+  return toHex(hmacSha256((key as PreparedDigestKey)[PREPARED], bytes));
 }
 
 /**
- * True when `value` is a key made by {@link createDigestKey} (from any copy of Palisade).
+ * True when `value` is a key made by {@link createDigestKey} (by any copy of Palisade).
  *
  * @example
  * ```ts
@@ -87,13 +99,12 @@ export async function keyedDigest(key: DigestKey, value: string | Uint8Array): P
  */
 export function isDigestKey(value: unknown): value is DigestKey {
   if (typeof value !== 'object' || value === null) return false;
-  const { id, cryptoKey } = value as Partial<DigestKey>;
+  const prepared = (value as Partial<PreparedDigestKey>)[PREPARED];
   return (
-    typeof id === 'string' &&
-    typeof cryptoKey === 'object' &&
-    cryptoKey !== null &&
-    cryptoKey.type === 'secret' &&
-    cryptoKey.algorithm.name === 'HMAC' &&
-    cryptoKey.usages.includes('sign')
+    typeof (value as Partial<DigestKey>).id === 'string' &&
+    typeof prepared === 'object' &&
+    prepared !== null &&
+    prepared.inner?.words instanceof Uint32Array &&
+    prepared.outer?.words instanceof Uint32Array
   );
 }

@@ -169,7 +169,7 @@ describe.each<Kind>(['provider-executed', 'client-side'])(
       // Recording the answer decides the request; it does not use it.
       expect((await service.get(pending.id))?.status).toBe('approved');
 
-      expect(await toolApproval(call(messages))).toMatchObject({ type: 'approved' });
+      expect(await toolApproval(call(messages))).toEqual({ type: 'not-applicable' });
       expect((await service.get(pending.id))?.status).toBe('consumed');
       for (let replay = 0; replay < 3; replay++) {
         expect(await toolApproval(call(messages))).toEqual({
@@ -191,7 +191,7 @@ describe.each<Kind>(['provider-executed', 'client-side'])(
       });
       expect((await service.get(pending.id))?.status).toBe('approved');
       // The call that was approved still finds its approval, once.
-      expect(await toolApproval(call(messages))).toMatchObject({ type: 'approved' });
+      expect(await toolApproval(call(messages))).toEqual({ type: 'not-applicable' });
       expect(await toolApproval(call(messages))).toMatchObject({ type: 'denied' });
     });
 
@@ -273,7 +273,7 @@ describe.each<Kind>(['provider-executed', 'client-side'])(
         reason: 'Denied "sendMoney": approval 00000000-0000-4000-8000-000000000000 does not exist',
       });
       // Neither attempt used the approval.
-      expect(await toolApproval(call(messages))).toMatchObject({ type: 'approved' });
+      expect(await toolApproval(call(messages))).toEqual({ type: 'not-applicable' });
     });
 
     it('meets the obligations of the decision: the approved use counts against a limit', async () => {
@@ -282,7 +282,7 @@ describe.each<Kind>(['provider-executed', 'client-side'])(
         decider: engine,
         obligations: engine.obligationHandlers(),
       });
-      expect(await toolApproval(call(await approve()))).toMatchObject({ type: 'approved' });
+      expect(await toolApproval(call(await approve()))).toEqual({ type: 'not-applicable' });
 
       // 5000 of the 6000 a day are used: another approved transfer of 5000 passes the limit.
       await propose('call-2');
@@ -293,8 +293,8 @@ describe.each<Kind>(['provider-executed', 'client-side'])(
       // The denied transfer counted nothing: 1000 still fit.
       const small = { ...INPUT, amount: 1000 };
       await propose('call-3', small);
-      expect(await toolApproval(call(await approve('call-3'), small, 'call-3'))).toMatchObject({
-        type: 'approved',
+      expect(await toolApproval(call(await approve('call-3'), small, 'call-3'))).toEqual({
+        type: 'not-applicable',
       });
     });
 
@@ -338,7 +338,7 @@ describe.each<Kind>(['provider-executed', 'client-side'])(
     it('records the approved use once, with the intent and the approval it consumed', async () => {
       const { recorder, toolApproval, call, approve, pending } = await proposedTransfer(kind);
       const messages = await approve();
-      expect(await toolApproval(call(messages))).toMatchObject({ type: 'approved' });
+      expect(await toolApproval(call(messages))).toEqual({ type: 'not-applicable' });
       expect(await toolApproval(call(messages))).toMatchObject({ type: 'denied' });
 
       expect(recorder.intents).toEqual([{ callId: 'call-1', approvalId: pending.id }]);

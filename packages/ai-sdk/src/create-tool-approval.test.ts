@@ -93,12 +93,10 @@ function call(
 }
 
 describe('createToolApproval', () => {
-  it('approves an allowed call without recording it: the guarded execution records it', async () => {
+  it('lets an allowed call through without approval parts or a record: the guarded execution records it', async () => {
     const { tools, toolApproval, recorder } = setup();
-    await expect(toolApproval(call(tools, 'getBalance', {}))).resolves.toEqual({
-      type: 'approved',
-      reason: 'reads are allowed',
-    });
+    // 'not-applicable': an allowed call adds no approval parts to the conversation.
+    await expect(toolApproval(call(tools, 'getBalance', {}))).resolves.toEqual({ type: 'not-applicable' });
     expect(recorder.records).toHaveLength(0);
   });
 
@@ -262,13 +260,13 @@ describe('createToolApproval', () => {
       context: { credential: 'agent-token', sessionId: 's-1' },
     });
 
-    expect(await toolApproval(call(tools, 'webSearch', { query: 'rates' }))).toMatchObject({
-      type: 'approved',
+    expect(await toolApproval(call(tools, 'webSearch', { query: 'rates' }))).toEqual({
+      type: 'not-applicable',
     });
     expect(await sessions.labels('s-1')).toEqual(['tainted']);
     expect(recorder.records[0]).toMatchObject({ intent: true, outcome: { status: 'ok' } });
 
-    expect(await toolApproval(call(tools, 'webFetch', { query: 'x' }))).toMatchObject({ type: 'approved' });
+    expect(await toolApproval(call(tools, 'webFetch', { query: 'x' }))).toEqual({ type: 'not-applicable' });
     expect(counted).toEqual(['fetches']);
 
     for (const name of ['codeRun', 'fileSearch']) {
@@ -320,7 +318,7 @@ describe('createToolApproval with the policy catalog', () => {
     const tools = guardTools({ getBalance: rawTools().getBalance }, palisade, options);
     const toolApproval = createToolApproval(palisade, options);
 
-    await expect(toolApproval(call(tools, 'getBalance', {}))).resolves.toMatchObject({ type: 'approved' });
+    await expect(toolApproval(call(tools, 'getBalance', {}))).resolves.toEqual({ type: 'not-applicable' });
     expect(decider.requests.at(-1)).toMatchObject({ effect: 'read', target: 'core-banking' });
 
     // The policy was reloaded with a broken catalog: the check fails closed, and says so on record.

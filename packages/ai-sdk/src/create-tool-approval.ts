@@ -10,11 +10,17 @@ import {
   type Enforcement,
   GuardFaultError,
 } from '@palisade/core';
-import type { ModelMessage, ToolApprovalStatus, ToolSet } from 'ai';
+import type { ModelMessage, ToolApprovalConfiguration, ToolApprovalStatus, ToolSet } from 'ai';
 import { approvalReferenceOf, withApprovalReference } from './internal/approval-reference.js';
 import { type EvaluatedCall, evaluateCall } from './internal/evaluate-call.js';
 import { toStandardSchema, validatedToolContext } from './internal/input-schema.js';
 import { humanApprovalRequestFor } from './internal/messages.js';
+import {
+  assertApprovalConfiguration,
+  NOT_APPLICABLE,
+  ownApprovalStatus,
+  stricter,
+} from './internal/own-approval.js';
 import { recordOutcome } from './internal/record-outcome.js';
 import { isGuardedTool, toolRunKind } from './internal/tool-kind.js';
 import { ownValue, toolSettings } from './internal/tool-settings.js';
@@ -32,6 +38,14 @@ export interface ToolApprovalOptions<NAMES extends string = string> extends Pali
   readonly approvals?: ToolApprovalService | undefined;
   /** Lifetime of the approval requests proposed here; default: the service's. */
   readonly ttlMs?: number | undefined;
+  /**
+   * The application's own approval settings: what it would pass to `generateText` as
+   * `toolApproval` (a function, or per-tool statuses and functions). Tools' own `needsApproval`
+   * counts too when this does not name the tool, as in the AI SDK. Palisade combines them with the
+   * policy and the stricter wins: a call the policy allows still asks the user when the
+   * application says so, and one the application denies is denied whatever the policy says.
+   */
+  readonly toolApproval?: ToolApprovalConfiguration<ToolSet, unknown> | undefined;
 }
 
 /** What the AI SDK passes to a generic `toolApproval` function. */
@@ -55,11 +69,18 @@ export type PalisadeToolApproval = (call: ToolApprovalCall) => Promise<ToolAppro
  * Creates the `toolApproval` function that lets the policy settle each tool call before it runs.
  * It builds the same `ActionRequest` the guard would build at execution and asks the decider:
  *
- * - `allow` -> `'approved'`;
+ * - `allow` -> `'not-applicable'`: nothing is added to the conversation, and the guarded tool
+ *   decides again when it executes;
  * - `deny` -> `'denied'`, whose reason reaches the model as an `execution-denied` tool result;
  * - `approve` -> the exact call is proposed in the approval service, and `'user-approval'` asks
  *   the app to collect a human's answer; `recordApprovalResponses` turns that answer into a
  *   decision by an authorised approver, and the approval is consumed once, where the call is used.
+ *
+ * The application's own approval settings (`options.toolApproval`, else each tool's
+ * `needsApproval`) are combined with the policy, the stricter winning: an allowed call still asks
+ * the user when the application says so, a call the application denies is denied, and a call the
+ * policy sends to a human is proposed in Palisade whatever the application says (one answer serves
+ * both).
  *
  * This check decides early; it authorises nothing on its own. A tool wrapped by `guardTools` is
  * decided again when it executes, so no decision is ever reused, and its approval is consumed
@@ -103,7 +124,8 @@ export function createToolApproval(
     }
   }
   const settings = toolSettings(options, 'createToolApproval()', palisade);
-  const { ttlMs } = options;
+  const { ttlMs, toolApproval: ownConfiguration } = options;
+  assertApprovalConfiguration(ownConfiguration, 'createToolApproval()');
   const approvals = options.approvals ?? approvalServiceOf(palisade);
   if (
     approvals !== undefined &&
@@ -147,16 +169,21 @@ export function createToolApproval(
           `"${name}" executes without Palisade's guard (wrap it with guardTools)`,
         );
       }
+      let toolContext: Promise<unknown> | undefined;
+      const validToolContext = () => {
+        toolContext ??= validatedToolContext(
+          tool.contextSchema,
+          ownValue(call.toolsContext as Record<string, unknown> | undefined, name),
+        );
+        return toolContext;
+      };
       const context = await settings.fullContext(
         {
           toolName: name,
           toolCallId: toolCall.toolCallId,
           input: toolCall.input,
           messages: call.messages,
-          toolContext: await validatedToolContext(
-            tool.contextSchema,
-            ownValue(call.toolsContext as Record<string, unknown> | undefined, name),
-          ),
+          toolContext: await validToolContext(),
         },
         palisade.scope,
       );
@@ -175,35 +202,50 @@ export function createToolApproval(
       const { request, decision } = evaluated;
 
       if (decision.effect === 'deny') {
-        const error = new AccessDeniedError(`Denied "${name}": ${decision.reason}`, {
-          stage: 'decide',
-          tool: name,
-          callId: toolCall.toolCallId,
-          decision,
-        });
-        await recordOutcome(palisade.recorder, {
-          call: descriptor,
-          request,
-          decision,
-          outcome: { status: 'denied', error },
-        });
-        return { type: 'denied', reason: error.message };
+        return await refuse(
+          new AccessDeniedError(`Denied "${name}": ${decision.reason}`, {
+            stage: 'decide',
+            tool: name,
+            callId: toolCall.toolCallId,
+            decision,
+          }),
+        );
+      }
+      // The application's own approval setting counts too; the stricter of it and the policy wins.
+      const own = await ownApprovalStatus(ownConfiguration, tool, call, validToolContext);
+      if (own.type === 'denied') {
+        return await refuse(
+          new AccessDeniedError(
+            `Denied "${name}": ${own.reason ?? "the application's own tool approval denied the call"}`,
+            { stage: 'approve', tool: name, callId: toolCall.toolCallId, decision },
+          ),
+        );
       }
 
-      // A human already answered for this call. Each approval is consumed in one place, against the
-      // digest of the actual call: a guarded tool consumes it when it executes; for a tool Palisade
-      // cannot wrap, this check is its use, so it is consumed here.
+      // A human already answered for this call. Each Palisade approval is consumed in one place,
+      // against the digest of the actual call: a guarded tool consumes it when it executes; for a
+      // tool Palisade cannot wrap, this check is its use, so it is consumed here.
       const answered = humanApprovalRequestFor(call.messages, toolCall.toolCallId);
-      if (answered && guardedAtExecution) return { type: 'approved', reason: decision.reason };
       if (answered) {
-        const approvalId = await checkAnsweredApproval(request, approvalReferenceOf(answered.reason));
+        if (guardedAtExecution) return NOT_APPLICABLE;
+        const reference = approvalReferenceOf(answered.reason);
+        // An answer to the application's own approval of a call the policy allows needs no
+        // Palisade approval; anything the policy sends to a human does.
+        const approvalId =
+          reference === undefined && decision.effect === 'allow'
+            ? undefined
+            : await checkAnsweredApproval(request, reference);
         await releaseUnwrappable(descriptor, request, decision, approvalId);
-        return { type: 'approved', reason: decision.reason };
+        return NOT_APPLICABLE;
       }
+
       if (decision.effect === 'allow') {
-        if (guardedAtExecution) return { type: 'approved', reason: decision.reason };
-        await releaseUnwrappable(descriptor, request, decision, undefined);
-        return { type: 'approved', reason: decision.reason };
+        // Allowed: no approval parts, unless the application asks for them itself.
+        const status = stricter(NOT_APPLICABLE, own);
+        if (!guardedAtExecution && (status.type !== 'user-approval' || runKind === 'provider-executed')) {
+          await releaseUnwrappable(descriptor, request, decision, undefined);
+        }
+        return status;
       }
 
       if (!approvals) {
@@ -227,6 +269,7 @@ export function createToolApproval(
         decision,
         outcome: { status: 'pending-approval', error: pending },
       });
+      // One human answer serves the policy and the application's own approval alike.
       return { type: 'user-approval', reason: withApprovalReference(decision.reason, proposed.id) };
     } catch (error) {
       const denial = AccessDeniedError.isInstance(error)
@@ -238,6 +281,11 @@ export function createToolApproval(
             decision: evaluated?.decision,
             cause: error,
           });
+      return refuse(denial);
+    }
+
+    /** Records the refusal once and tells the AI SDK, whose model reads it as `execution-denied`. */
+    async function refuse(denial: AccessDeniedError): Promise<ToolApprovalStatus> {
       try {
         await recordOutcome(palisade.recorder, {
           call: descriptor,

@@ -1,6 +1,19 @@
-import { ACTION_KINDS, EFFECTS } from '@palisade/core';
-import { z } from 'zod';
-import type { PolicyDocument } from '../policy-document.js';
+import type { z } from 'zod';
+import {
+  breakerShape,
+  documentSchema,
+  documentShape,
+  egressShape,
+  limitShape,
+  MAX_GLOB_LENGTH,
+  NAME_MESSAGE,
+  NAME_PATTERN,
+  type PolicyDocument,
+  RESERVED_NAMES,
+  ruleShape,
+  sourceShape,
+  toolEntryShape,
+} from '../policy-document.js';
 import { parseCidr } from './address.js';
 import { compileGlob, hasWildcard, unescapeGlob } from './glob.js';
 import { parsePath } from './path.js';
@@ -11,123 +24,17 @@ export interface RawIssue {
   readonly message: string;
 }
 
-/** Names of tools, rules, sources, labels. */
-export const NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-const NAME_MESSAGE = 'expected a name of 1-128 characters from [A-Za-z0-9_.:-]';
 const MAX_CONDITION_DEPTH = 32;
-const MAX_GLOB_LENGTH = 512;
-
-const RESERVED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'constructor']);
-const name = z
-  .string()
-  .regex(NAME_PATTERN, NAME_MESSAGE)
-  .refine(
-    (value) => !RESERVED_NAMES.has(value),
-    'expected a name other than __proto__, prototype, constructor',
-  );
-const text = (max: number) => z.string().min(1).max(max);
-const pattern = z.string().min(1).max(MAX_GLOB_LENGTH);
-const list = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(10_000);
-
-const toolEntrySchema = z.strictObject({
-  description: text(2000).optional(),
-  effect: z.enum(EFFECTS as [string, ...string[]]),
-  kind: z.enum(ACTION_KINDS as [string, ...string[]]).optional(),
-  target: name.optional(),
-  sensitivity: z.enum(['low', 'medium', 'high', 'critical']).optional(),
-  trust: z.enum(['trusted', 'untrusted']).optional(),
-  taintLabels: list(name).optional(),
-  grant: z.literal('required').optional(),
-});
-
-const duration = z.union([
-  z
-    .number()
-    .int()
-    .positive()
-    .max(366 * 86_400_000),
-  z.string().regex(/^\d{1,9}(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 10m, 1h or 1d'),
-]);
-
-const limitSchema = z.strictObject({
-  id: name,
-  description: text(2000).optional(),
-  tools: list(pattern).optional(),
-  agents: list(pattern).optional(),
-  users: list(pattern).optional(),
-  roles: list(pattern).optional(),
-  when: z.unknown().optional(),
-  per: list(z.enum(['agent', 'user', 'tool', 'task', 'session', 'tenant'])).optional(),
-  window: duration.optional(),
-  max: z.number().positive().max(Number.MAX_SAFE_INTEGER),
-  sum: z.string().min(1).max(200).optional(),
-});
-
-const breakerSchema = z.strictObject({
-  denials: z.number().int().positive().max(1_000_000).optional(),
-  window: duration.optional(),
-  risk: z.number().gt(0).max(1).optional(),
-});
-
-const egressSchema = z.strictObject({
-  id: name,
-  description: text(2000).optional(),
-  effect: z.enum(['allow', 'deny']),
-  schemes: list(z.enum(['http', 'https'])).optional(),
-  hosts: list(pattern).optional(),
-  ports: list(z.number().int().min(1).max(65_535)).optional(),
-  methods: list(z.string().regex(/^[A-Z]{1,16}$/, 'expected an upper-case HTTP method')).optional(),
-  paths: list(z.string().startsWith('/').max(2000)).optional(),
-  addresses: list(z.string().min(1).max(64)).optional(),
-  agents: list(pattern).optional(),
-  users: list(pattern).optional(),
-  roles: list(pattern).optional(),
-  when: z.unknown().optional(),
-  reason: text(500).optional(),
-});
-
-const ruleSchema = z.strictObject({
-  id: name,
-  description: text(2000).optional(),
-  effect: z.enum(['allow', 'deny', 'approve']),
-  tools: list(pattern).optional(),
-  effects: list(z.enum(EFFECTS as [string, ...string[]])).optional(),
-  targets: list(pattern).optional(),
-  kinds: list(z.enum(ACTION_KINDS as [string, ...string[]])).optional(),
-  agents: list(pattern).optional(),
-  users: list(pattern).optional(),
-  roles: list(pattern).optional(),
-  autonomous: z.boolean().optional(),
-  when: z.unknown().optional(),
-  approval: z.enum(['auto', 'required', 'none']).optional(),
-  reason: text(500).optional(),
-});
-
-const sourceSchema = z.strictObject({
-  trusted: z.boolean(),
-  values: z.array(z.string().min(1).max(2000)).max(100_000).optional(),
-});
-
-const documentSchema = z.strictObject({
-  name: text(200).optional(),
-  description: text(5000).optional(),
-  tools: z.record(name, toolEntrySchema),
-  rules: z.array(ruleSchema).max(1_000_000),
-  sources: z.record(name, sourceSchema).optional(),
-  limits: z.array(limitSchema).max(100_000).optional(),
-  breaker: breakerSchema.optional(),
-  egress: z.array(egressSchema).max(100_000).optional(),
-});
 
 /** The keys each object accepts, to say what was expected when an unknown key shows up. */
 const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  document: Object.keys(documentSchema.shape),
-  tool: Object.keys(toolEntrySchema.shape),
-  rule: Object.keys(ruleSchema.shape),
-  source: Object.keys(sourceSchema.shape),
-  limit: Object.keys(limitSchema.shape),
-  egress: Object.keys(egressSchema.shape),
-  breaker: Object.keys(breakerSchema.shape),
+  document: Object.keys(documentShape.shape),
+  tool: Object.keys(toolEntryShape.shape),
+  rule: Object.keys(ruleShape.shape),
+  source: Object.keys(sourceShape.shape),
+  limit: Object.keys(limitShape.shape),
+  egress: Object.keys(egressShape.shape),
+  breaker: Object.keys(breakerShape.shape),
 };
 
 function knownKeysAt(path: readonly PropertyKey[]): readonly string[] | undefined {
@@ -155,7 +62,7 @@ export function validateDocument(
   if (reserved.length > 0) return { ok: false, issues: reserved };
   const parsed = documentSchema.safeParse(value);
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.flatMap(fromZodIssue) };
-  const document = parsed.data as unknown as PolicyDocument;
+  const document: PolicyDocument = parsed.data;
   const issues = checkConsistency(document);
   return issues.length === 0 ? { ok: true, document } : { ok: false, issues };
 }

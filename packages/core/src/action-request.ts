@@ -1,4 +1,5 @@
 import type { Principal } from './principal.js';
+import type { ProvenanceView } from './provenance-store.js';
 
 /** What kind of thing is being asked for. */
 export type ActionKind = 'tool' | 'retrieval' | 'memory' | 'egress';
@@ -32,6 +33,11 @@ export interface RequestContext {
   readonly audience?: string | undefined;
   /** Free-form attributes supplied by the caller or an adapter. */
   readonly attributes: Readonly<Record<string, unknown>>;
+  /**
+   * What the session's earlier tool outputs carried and where each value came from, when a
+   * provenance store is configured and the call has a `sessionId`.
+   */
+  readonly provenance?: ProvenanceView | undefined;
 }
 
 /** One access request: every guarded call becomes one, and is decided afresh. */

@@ -26,6 +26,8 @@ import {
 } from './errors.js';
 import { formatIssuePath } from './internal/format-path.js';
 import type { Principal } from './principal.js';
+import type { ProvenanceStore } from './provenance-store.js';
+import { RECORD_PROVENANCE, recordProvenanceHandler } from './record-provenance.js';
 import type { SessionStore } from './session-store.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
@@ -92,6 +94,11 @@ export interface Enforcement {
   readonly approvals?: ApprovalGate | undefined;
   /** Where session labels live; required for `label-session` obligations to be met. */
   readonly sessions?: SessionStore | undefined;
+  /**
+   * Where the values tool outputs carried are remembered per session, with where each came from;
+   * required for `record-provenance` obligations, and read into `request.context.provenance`.
+   */
+  readonly provenance?: ProvenanceStore | undefined;
   /** The implicit call context. */
   readonly scope?: CallScope | undefined;
   readonly riskScorer?: RiskScorer | undefined;
@@ -134,6 +141,7 @@ export function guard<Input, Output>(
   const newCallId = enforcement.newCallId ?? randomUUID;
   const handlers: Readonly<Record<string, ObligationHandler>> = {
     'label-session': labelSessionHandler(enforcement.sessions),
+    [RECORD_PROVENANCE]: recordProvenanceHandler(enforcement.provenance),
     ...enforcement.obligations,
   };
 
@@ -378,6 +386,10 @@ async function decideCall<Input>(
     userMessages: [...(context.userMessages ?? [])],
     audience: context.audience,
     attributes: { ...context.attributes },
+    provenance:
+      context.sessionId !== undefined && enforcement.provenance
+        ? await enforcement.provenance.view(context.sessionId)
+        : undefined,
   };
   let request: ActionRequest = {
     kind: call.kind ?? 'tool',

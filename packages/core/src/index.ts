@@ -65,7 +65,20 @@ export type { DigestKey } from './keyed-digest.js';
 export { createDigestKey, isDigestKey, keyedDigest } from './keyed-digest.js';
 export type { CallRecord, MemoryRecorder } from './memory-recorder.js';
 export { createMemoryRecorder } from './memory-recorder.js';
+export type { OutputDeclaration } from './observe-output.js';
+export { observeOutput, providedByUser, userValues } from './observe-output.js';
 export type { AgentIdentity, Principal, UserIdentity } from './principal.js';
+export type {
+  MemoryProvenanceStoreOptions,
+  ProvenanceRecord,
+  ProvenanceStore,
+  ProvenanceView,
+  RecordedValue,
+  ValueObservation,
+  ValueOrigin,
+} from './provenance-store.js';
+export { createMemoryProvenanceStore } from './provenance-store.js';
+export { RECORD_PROVENANCE, recordProvenanceHandler } from './record-provenance.js';
 export type { SessionStore } from './session-store.js';
 export { createMemorySessionStore } from './session-store.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
@@ -117,3 +130,5 @@ export type {
   RevocationStore,
 } from './stores/revocation-store.js';
 export { REVOCATION_KINDS } from './stores/revocation-store.js';
+export type { ValueToken, ValueTokenKind } from './value-tokens.js';
+export { isDistinctiveToken, normalizeValue, valueTokens } from './value-tokens.js';

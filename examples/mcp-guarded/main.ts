@@ -16,7 +16,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AccessDeniedError, type CallRecord, createMemoryRecorder } from '@palisade/core';
+import { type CallRecord, createMemoryRecorder } from '@palisade/core';
 import {
   type CallToolParams,
   guardClient,
@@ -142,23 +142,18 @@ export async function runExample(options: { quiet?: boolean } = {}): Promise<Exa
   async function call(label: string, params: CallToolParams) {
     const hostBefore = hostRecorder.records.length;
     const serverBefore = serverRecorder.records.length;
-    let result: string;
-    let outcome: CallToolResult | undefined;
-    try {
-      outcome = (await client.callTool(params)) as CallToolResult;
-      const meta = readPalisadeMeta(outcome);
-      const content = outcome.content[0];
-      const body = content?.type === 'text' ? content.text : '';
-      result =
-        meta?.outcome === 'approval-required'
-          ? `paused: approval ${meta.approvalId.slice(0, 8)}...`
-          : meta?.outcome === 'denied'
-            ? `refused by the server (${meta.code})`
-            : body;
-    } catch (error) {
-      if (!AccessDeniedError.isInstance(error)) throw error;
-      result = `blocked by the host (${(error as AccessDeniedError).code})`;
-    }
+    // A refusal, the host's or the server's, comes back as a tool result the model can read.
+    const outcome = (await client.callTool(params)) as CallToolResult;
+    const meta = readPalisadeMeta(outcome);
+    const content = outcome.content[0];
+    const body = content?.type === 'text' ? content.text : '';
+    const reachedServer = serverRecorder.records.length > serverBefore;
+    const result =
+      meta?.outcome === 'approval-required'
+        ? `paused: approval ${meta.approvalId.slice(0, 8)}...`
+        : meta?.outcome === 'denied'
+          ? `${reachedServer ? 'refused by the server' : 'blocked by the host'} (${meta.code})`
+          : body;
     const row: ExampleRow = {
       call: label,
       host: decisionOf(hostRecorder.records.slice(hostBefore)),

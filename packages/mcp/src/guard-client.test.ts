@@ -13,7 +13,7 @@ import {
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { type GuardClientOptions, guardClient } from './guard-client.js';
-import { withApprovalId } from './palisade-meta.js';
+import { readPalisadeMeta, withApprovalId } from './palisade-meta.js';
 import { connect, createTestPalisade, decisions, type TestPalisade } from './test-support/fixtures.js';
 
 function text(result: unknown): string {
@@ -50,11 +50,75 @@ async function guardedClient(palisade: TestPalisade, options: GuardClientOptions
   const client = guardClient(new Client({ name: 'agent', version: '1.0.0' }), palisade.enforcement, {
     context: { credential: palisade.tokens.agent, sessionId: 'session-1' },
     traceContext: false,
+    // These tests read the core errors; the default answers refusals as tool results (below).
+    refusals: 'throw',
     ...options,
   });
   await connect(server, { client });
   return { client, received };
 }
+
+describe('guardClient(): refusals as tool results (the default)', () => {
+  async function defaultClient(palisade: TestPalisade) {
+    const { server, received } = plainServer();
+    const client = guardClient(new Client({ name: 'agent', version: '1.0.0' }), palisade.enforcement, {
+      context: { credential: palisade.tokens.agent, sessionId: 'session-1' },
+      traceContext: false,
+    });
+    await connect(server, { client });
+    return { client, received };
+  }
+
+  it('answers a denied call with an isError result the model can read; nothing is sent', async () => {
+    const palisade = await createTestPalisade();
+    const { client, received } = await defaultClient(palisade);
+
+    const result = await client.callTool({ name: 'close_ticket', arguments: { id: 'T-1' } });
+
+    expect(result.isError).toBe(true);
+    expect(text(result)).toBe('Denied "close_ticket": support agents may not close tickets');
+    expect(readPalisadeMeta(result)).toMatchObject({ outcome: 'denied', code: 'ERR_ACCESS_DENIED' });
+    expect(received).toEqual([]);
+    expect(decisions(palisade.recorder.records)).toEqual(['deny:close_ticket']);
+  });
+
+  it('answers a call that needs a human with the approval id, and resumes with it once approved', async () => {
+    const palisade = await createTestPalisade();
+    const { client, received } = await defaultClient(palisade);
+    const params = { name: 'refund', arguments: { id: 'O-7', amount: 500 } };
+
+    const paused = await client.callTool(params);
+    const meta = readPalisadeMeta(paused);
+    expect(paused.isError).toBe(true);
+    if (meta?.outcome !== 'approval-required') throw new Error('expected approval-required');
+    expect(received).toEqual([]);
+
+    await palisade.review(meta.approvalId, true);
+    expect(text(await client.callTool(withApprovalId(params, meta.approvalId)))).toBe('refund done');
+    const replay = await client.callTool(withApprovalId(params, meta.approvalId));
+    expect(readPalisadeMeta(replay)).toMatchObject({ outcome: 'denied', code: 'ERR_APPROVAL_DENIED' });
+    expect(received).toHaveLength(1);
+  });
+
+  it('tells the model only the failed stage of a fault', async () => {
+    const palisade = await createTestPalisade();
+    const { server } = plainServer();
+    const client = guardClient(new Client({ name: 'agent', version: '1.0.0' }), palisade.enforcement, {
+      context: () => {
+        throw new Error('vault password is hunter2');
+      },
+      traceContext: false,
+    });
+    await connect(server, { client });
+
+    const result = await client.callTool({ name: 'get_ticket', arguments: { id: 'T-1' } });
+    expect(result.isError).toBe(true);
+    expect(text(result)).not.toContain('hunter2');
+    expect(readPalisadeMeta(result)).toMatchObject({ code: 'ERR_GUARD_FAULT' });
+    // The host keeps the cause in its own record.
+    expect(palisade.recorder.records[0]?.outcome).toMatchObject({ status: 'denied' });
+  });
+});
 
 describe('guardClient()', () => {
   it('sends an allowed call, with the trace context in _meta', async () => {
@@ -250,6 +314,7 @@ describe('guardClient()', () => {
       const client = guardClient(new Client({ name: 'agent', version: '1.0.0' }), palisade.enforcement, {
         context: { credential: palisade.tokens.agent },
         traceContext: false,
+        refusals: 'throw',
       });
 
       const error = await client.callTool({ name: 'search', arguments: {} }).catch((caught) => caught);
@@ -279,6 +344,7 @@ describe('guardClient()', () => {
     expect(() => guardClient(client(), enforcement, { context: 'token' as never })).toThrow(/context/);
     expect(() => guardClient(client(), enforcement, { traceContext: true as never })).toThrow(/traceContext/);
     expect(() => guardClient(client(), enforcement, { catalog: 3 as never })).toThrow(/catalog/);
+    expect(() => guardClient(client(), enforcement, { refusals: 'log' as never })).toThrow(/refusals/);
     const once = guardClient(client(), enforcement);
     expect(() => guardClient(once, enforcement)).toThrow(/already guarded/);
   });

@@ -2,16 +2,23 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   type CallToolRequest,
+  type CallToolResult,
   ListToolsResultSchema,
   type Tool,
   type ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js';
-import { type CallContext, type Enforcement, mergeCallContext } from '@palisade/core';
+import {
+  AccessDeniedError,
+  ApprovalRequiredError,
+  type CallContext,
+  type Enforcement,
+  mergeCallContext,
+} from '@palisade/core';
 import { assertEnforcement } from './internal/assert-enforcement.js';
 import { runGuardedCall } from './internal/guarded-call.js';
 import { createOpenTelemetryPropagation } from './internal/opentelemetry.js';
 import { createToolResolver, type ResolvedTool } from './internal/tool-resolver.js';
-import { approvalIdOf } from './internal/tool-results.js';
+import { approvalIdOf, approvalRequiredResult, deniedResult } from './internal/tool-results.js';
 import type { McpToolDeclarations, ToolCatalog } from './tool-effects.js';
 import type { TraceContextInjector } from './trace-context.js';
 
@@ -49,6 +56,14 @@ export interface GuardClientOptions {
    * `@opentelemetry/api` when it is installed; `false` turns it off.
    */
   readonly traceContext?: TraceContextInjector | false | undefined;
+  /**
+   * How a call the host's policy refuses comes back. `result` (default): as a `CallToolResult`
+   * with `isError: true`, the reason as text (what the model reads) and `_meta.palisade` (as a
+   * guarded server answers), so an agent loop hands it to the model like any failed tool. `throw`:
+   * the call rejects with the core error (`AccessDeniedError`, `ApprovalRequiredError`).
+   * Task-based calls always reject.
+   */
+  readonly refusals?: 'result' | 'throw' | undefined;
 }
 
 const GUARDED = Symbol.for('palisade.mcp.guarded-client');
@@ -66,10 +81,13 @@ type Request = (request: unknown, resultSchema: unknown, options?: RequestOption
  * the annotations the server published (`readOnlyHint`, `destructiveHint`); a tool none of them
  * describes is denied. The trace context travels to the server in `_meta.traceparent`.
  *
- * A refused call rejects with the core error (`AccessDeniedError` and its subclasses); a call that
- * needs a human rejects with `ApprovalRequiredError`, and calling again with the approval id in
- * `_meta.palisade.approvalId` (see `withApprovalId()`) resumes it. The client is changed in place and
- * returned.
+ * A refused call comes back as a tool result with `isError: true`, the reason as text and
+ * `_meta.palisade` = `{ outcome: 'denied', code, reason }`, as a guarded server answers (or, with
+ * `refusals: 'throw'`, rejects with the core error); nothing is sent to the server. A call that
+ * needs a human comes back with `_meta.palisade` = `{ outcome: 'approval-required', approvalId }`
+ * (or rejects with `ApprovalRequiredError`), and calling again with the approval id in
+ * `_meta.palisade.approvalId` (see `withApprovalId()`) resumes it. The client is changed in place
+ * and returned.
  *
  * @example
  * ```ts
@@ -111,6 +129,10 @@ export function guardClient<Mcp extends Client>(
     typeof options.traceContext !== 'function'
   ) {
     throw new TypeError(`${caller}: options.traceContext must be a function or false`);
+  }
+  const refusals = options.refusals ?? 'result';
+  if (refusals !== 'result' && refusals !== 'throw') {
+    throw new TypeError(`${caller}: options.refusals must be 'result' or 'throw'`);
   }
   if ((client as unknown as Record<symbol, unknown>)[GUARDED] === true) {
     throw new TypeError(`${caller}: this client is already guarded`);
@@ -183,9 +205,12 @@ export function guardClient<Mcp extends Client>(
   const request: Request = async (message, resultSchema, requestOptions) => {
     const { method, params } = message as { method: string; params?: unknown };
     if (method === 'tools/call') {
-      return callGuarded(params as CallToolParams, requestOptions, (forwarded) =>
+      const called = callGuarded(params as CallToolParams, requestOptions, (forwarded) =>
         send({ ...(message as object), params: forwarded }, resultSchema, requestOptions),
       );
+      // A task-based call expects a task, not a tool result: its refusal stays an error.
+      const task = (params as { task?: unknown } | undefined)?.task;
+      return refusals === 'throw' || task !== undefined ? called : called.catch(refusalResult);
     }
     const result = await send(message, resultSchema, requestOptions);
     if (method === 'tools/list') remember((result as { tools: Tool[] }).tools);
@@ -194,4 +219,14 @@ export function guardClient<Mcp extends Client>(
   client.request = request as Mcp['request'];
   Object.defineProperty(client, GUARDED, { value: true });
   return client;
+}
+
+/**
+ * A refusal as the tool result a model can read. Anything else (the server's own errors, a
+ * `CallFailedError`: the call went out) is not a refusal and rejects as it is.
+ */
+function refusalResult(error: unknown): CallToolResult {
+  if (AccessDeniedError.isInstance(error)) return deniedResult(error);
+  if (ApprovalRequiredError.isInstance(error)) return approvalRequiredResult(error);
+  throw error;
 }

@@ -1,6 +1,6 @@
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import {
   AccessDeniedError,
   ApprovalRequiredError,
@@ -11,8 +11,15 @@ import {
 import { assertEnforcement, assertOptionalFunction } from './internal/assert-enforcement.js';
 import { runGuardedCall } from './internal/guarded-call.js';
 import { createOpenTelemetryPropagation } from './internal/opentelemetry.js';
-import { createToolResolver } from './internal/tool-resolver.js';
-import { approvalIdOf, approvalRequiredResult, deniedResult } from './internal/tool-results.js';
+import { createToolResolver, type ResolvedTool } from './internal/tool-resolver.js';
+import {
+  approvalIdOf,
+  approvalRequiredMeta,
+  approvalRequiredResult,
+  deniedMeta,
+  deniedResult,
+  refusalError,
+} from './internal/tool-results.js';
 import type { McpToolDeclarations, ToolCatalog } from './tool-effects.js';
 import type { TraceContextExtractor } from './trace-context.js';
 
@@ -58,25 +65,49 @@ const GUARDED = Symbol.for('palisade.mcp.guarded-server');
 
 type AnyHandler = (...parameters: unknown[]) => unknown;
 
-/** The name a registered tool answers to now; `update({ name })` can change it. */
-interface ToolState {
+/** What a guarded registration is: a tool, a resource (fixed URI or template) or a prompt. */
+type RegistrationKind = 'tool' | 'resource' | 'resource-template' | 'prompt';
+
+/** The property of each registered object that holds its callback. */
+const CALLBACK_SLOT: Readonly<Record<RegistrationKind, string>> = {
+  tool: 'handler',
+  resource: 'readCallback',
+  'resource-template': 'readCallback',
+  prompt: 'callback',
+};
+
+/** A registration and the name it answers to now; `update({ name })` can change it. */
+interface Registration {
+  readonly kind: RegistrationKind;
   name: string;
-  registered?: RegisteredTool;
+  registered?: Record<string, unknown>;
+}
+
+/** One call of a registered callback, as the guard sees it. */
+interface Invocation {
+  readonly input: unknown;
+  readonly extra: ToolHandlerExtra;
 }
 
 /**
- * Guards every tool of an MCP server: each call runs through the Palisade enforcement loop before
- * its handler, with the caller's credential read from `extra.authInfo`.
+ * Guards every tool, resource and prompt of an MCP server: each `tools/call`, `resources/read` and
+ * `prompts/get` runs through the Palisade enforcement loop before its callback, with the caller's
+ * credential read from `extra.authInfo`.
  *
- * Call it right after creating the server, before registering tools. It covers `registerTool()`,
- * the older `tool()`, and callbacks swapped in later through `RegisteredTool.update()` or
- * `RegisteredTool.handler`; task-based tools (`experimental.tasks.registerToolTask()`) are refused.
+ * Call it right after creating the server, before registering anything. It covers
+ * `registerTool()`, `registerResource()` (fixed URIs and templates), `registerPrompt()`, their
+ * older forms, and callbacks swapped in later through `update()` or by assignment; task-based
+ * tools (`experimental.tasks.registerToolTask()`) are refused. Resources and prompts are
+ * `retrieval`s that `read` unless the policy's catalog says otherwise; their input is `{ uri }`,
+ * `{ uri, variables }` (templates) or the prompt's arguments.
  *
- * A refused call becomes a tool result with `isError: true`, the reason as text and
- * `_meta.palisade` = `{ outcome: 'denied', code, reason }`. A call that needs a human becomes a
- * result with `_meta.palisade` = `{ outcome: 'approval-required', approvalId, expiresAt }`; calling
- * the tool again with `_meta.palisade.approvalId` (see `withApprovalId()`) resumes it once a reviewer
- * approved. Errors thrown by a handler itself are left to the MCP SDK, as without Palisade.
+ * A refused tool call becomes a tool result with `isError: true`, the reason as text and
+ * `_meta.palisade` = `{ outcome: 'denied', code, reason }`; a call that needs a human becomes a
+ * result with `_meta.palisade` = `{ outcome: 'approval-required', approvalId, expiresAt }`, and
+ * calling again with `_meta.palisade.approvalId` (see `withApprovalId()`) resumes it once a
+ * reviewer approved. Resource and prompt results have no `isError`: their refusals are `McpError`s
+ * (`InvalidRequest`) carrying the same fields in `data.palisade`. Errors thrown by a callback
+ * itself are left to the MCP SDK, as without Palisade.
  *
  * @example
  * ```ts
@@ -119,10 +150,12 @@ export function guardServer<Server extends McpServer>(
     throw new TypeError(`${caller}: this server is already guarded`);
   }
   try {
-    server.server.assertCanSetRequestHandler('tools/call');
+    for (const method of ['tools/call', 'resources/read', 'prompts/get']) {
+      server.server.assertCanSetRequestHandler(method);
+    }
   } catch {
     throw new TypeError(
-      `${caller}: tools are already registered on this server; guard it before registering any`,
+      `${caller}: tools, resources or prompts are already registered on this server; guard it before registering any`,
     );
   }
 
@@ -134,18 +167,46 @@ export function guardServer<Server extends McpServer>(
       ? undefined
       : (options.traceContext ?? createOpenTelemetryPropagation().extract);
 
-  async function runGuarded(state: ToolState, handler: AnyHandler, parameters: unknown[]): Promise<unknown> {
-    // The SDK calls `handler(args, extra)` for tools with an input schema and `handler(extra)` without.
-    const withArguments = parameters.length > 1;
+  function descriptionOf(state: Registration): string {
+    const registered = state.registered;
+    const description =
+      registered?.description ?? (registered?.metadata as { description?: unknown })?.description;
+    return typeof description === 'string' ? description : '';
+  }
+
+  /**
+   * Reads what one call of a registered callback asks for. The SDK calls a tool `handler(args,
+   * extra)` with an input schema and `handler(extra)` without; a resource `read(uri, extra)`, a
+   * resource template `read(uri, variables, extra)`, a prompt `callback(args, extra)` or
+   * `callback(extra)`.
+   */
+  function invocationOf(kind: RegistrationKind, parameters: unknown[]): Invocation {
     const extra = parameters[parameters.length - 1] as ToolHandlerExtra;
+    if (kind === 'resource' || kind === 'resource-template') {
+      const uri = String(parameters[0]);
+      return {
+        extra,
+        input: kind === 'resource' ? { uri } : { uri, variables: { ...(parameters[1] as object) } },
+      };
+    }
+    return { extra, input: parameters.length > 1 ? parameters[0] : undefined };
+  }
+
+  async function runGuarded(
+    state: Registration,
+    handler: AnyHandler,
+    parameters: unknown[],
+  ): Promise<unknown> {
+    const { extra, input } = invocationOf(state.kind, parameters);
     const name = state.name;
+    const tool = state.kind === 'tool';
     try {
       const call = () =>
         runGuardedCall(
           palisade,
           {
             name,
-            description: state.registered?.description ?? '',
+            description: descriptionOf(state),
             target: options.target,
             context: () =>
               mergeCallContext(contextOf(extra), {
@@ -153,32 +214,59 @@ export function guardServer<Server extends McpServer>(
                 approvalId: approvalIdOf(extra._meta),
                 signal: extra.signal,
               }),
-            resolve: () => resolve(name, state.registered?.annotations),
-            execute: (input) => (withArguments ? handler(input, extra) : handler(extra)),
+            resolve: () =>
+              tool
+                ? resolve(name, state.registered?.annotations as ToolAnnotations | undefined)
+                : resolveContent(name),
+            // The callback gets exactly what the SDK gave it; the policy saw the same call.
+            execute: () => handler(...parameters),
           },
-          withArguments ? parameters[0] : undefined,
+          input,
         );
       return await (extract ? extract(extra._meta ?? {}, call) : call());
     } catch (error) {
-      if (AccessDeniedError.isInstance(error)) return deniedResult(error as AccessDeniedError);
-      if (ApprovalRequiredError.isInstance(error))
-        return approvalRequiredResult(error as ApprovalRequiredError);
+      if (AccessDeniedError.isInstance(error)) {
+        if (tool) return deniedResult(error);
+        throw refusalError(deniedMeta(error));
+      }
+      if (ApprovalRequiredError.isInstance(error)) {
+        if (tool) return approvalRequiredResult(error);
+        throw refusalError(approvalRequiredMeta(error));
+      }
       throw error;
     }
   }
 
-  function guardHandler(state: ToolState, handler: unknown): AnyHandler {
+  /**
+   * Resources and prompts are reads: the policy's catalog (or `options.tools`) says what they are,
+   * and one it does not list is a `retrieval` that only `read`s (the policy denies what its catalog
+   * does not list).
+   */
+  function resolveContent(name: string): ResolvedTool {
+    return (
+      resolve(name, undefined) ?? {
+        effect: 'read',
+        kind: 'retrieval',
+        target: options.target,
+        source: 'declaration',
+      }
+    );
+  }
+
+  function guardHandler(state: Registration, handler: unknown): AnyHandler {
     if (typeof handler !== 'function') {
-      throw new TypeError(`${caller}: the handler of tool "${state.name}" must be a function`);
+      throw new TypeError(`${caller}: the callback of ${state.kind} "${state.name}" must be a function`);
     }
     return (...parameters: unknown[]) => runGuarded(state, handler as AnyHandler, parameters);
   }
 
-  /** Keeps the registered tool guarded whatever is later assigned to its handler or name. */
-  function adopt(state: ToolState, registered: RegisteredTool): RegisteredTool {
-    state.registered = registered;
-    let current = guardHandler(state, registered.handler);
-    Object.defineProperty(registered, 'handler', {
+  /** Keeps the registration guarded whatever is later assigned to its callback or name. */
+  function adopt<Registered extends object>(state: Registration, registered: Registered): Registered {
+    const record = registered as unknown as Record<string, unknown>;
+    state.registered = record;
+    const slot = CALLBACK_SLOT[state.kind];
+    let current = guardHandler(state, record[slot]);
+    Object.defineProperty(registered, slot, {
       configurable: false,
       enumerable: true,
       get: () => current,
@@ -186,8 +274,8 @@ export function guardServer<Server extends McpServer>(
         current = guardHandler(state, next);
       },
     });
-    const update = registered.update;
-    registered.update = (updates) => {
+    const update = record.update as (updates: Record<string, unknown>) => void;
+    record.update = (updates: Record<string, unknown>) => {
       if (updates.callback !== undefined) guardHandler(state, updates.callback);
       update(updates);
       if (typeof updates.name === 'string') state.name = updates.name;
@@ -195,16 +283,33 @@ export function guardServer<Server extends McpServer>(
     return registered;
   }
 
-  /** Registers through the SDK, then guards the result; a callback that is not a function never registers. */
-  function register(original: (...parameters: unknown[]) => RegisteredTool) {
-    return (name: string, ...rest: unknown[]): RegisteredTool => {
-      const state: ToolState = { name };
+  /**
+   * Registers through the SDK, then guards the result; a callback that is not a function never
+   * registers. A resource is registered as a template when given a `ResourceTemplate`.
+   */
+  function register<Registered extends object>(
+    kind: RegistrationKind,
+    original: (...parameters: unknown[]) => Registered,
+  ) {
+    return (name: string, ...rest: unknown[]): Registered => {
+      const resolvedKind = kind === 'resource' && typeof rest[0] !== 'string' ? 'resource-template' : kind;
+      const state: Registration = { kind: resolvedKind, name };
       guardHandler(state, rest[rest.length - 1]);
       return adopt(state, original(name, ...rest));
     };
   }
-  server.registerTool = register(server.registerTool.bind(server) as never) as Server['registerTool'];
-  server.tool = register(server.tool.bind(server) as never) as Server['tool'];
+  server.registerTool = register('tool', server.registerTool.bind(server) as never) as Server['registerTool'];
+  server.tool = register('tool', server.tool.bind(server) as never) as Server['tool'];
+  server.registerResource = register(
+    'resource',
+    server.registerResource.bind(server) as never,
+  ) as Server['registerResource'];
+  server.resource = register('resource', server.resource.bind(server) as never) as Server['resource'];
+  server.registerPrompt = register(
+    'prompt',
+    server.registerPrompt.bind(server) as never,
+  ) as Server['registerPrompt'];
+  server.prompt = register('prompt', server.prompt.bind(server) as never) as Server['prompt'];
 
   const tasks = server.experimental.tasks;
   tasks.registerToolTask = (() => {

@@ -33,6 +33,12 @@ export const POLICY = definePolicy({
     close_ticket: { effect: 'write', target: 'helpdesk' },
     refund: { effect: 'write', target: 'payments' },
     send_email: { effect: 'send', target: 'mail' },
+    customer_notes: { effect: 'read', kind: 'retrieval', target: 'crm' },
+    ticket_file: { effect: 'read', kind: 'retrieval', target: 'helpdesk', trust: 'untrusted' },
+    payroll: { effect: 'read', kind: 'retrieval', target: 'hr' },
+    internal_memo: { effect: 'read', kind: 'retrieval', target: 'crm' },
+    reply_prompt: { effect: 'read', kind: 'retrieval', target: 'helpdesk' },
+    admin_prompt: { effect: 'read', kind: 'retrieval', target: 'helpdesk' },
   },
   rules: [
     {
@@ -70,6 +76,26 @@ export const POLICY = definePolicy({
       agents: [SUPPORT_AGENT],
       roles: ['support'],
       approval: 'none',
+    },
+    {
+      id: 'support-reads-content',
+      effect: 'allow',
+      tools: ['customer_notes', 'ticket_file', 'payroll', 'reply_prompt'],
+      agents: [SUPPORT_AGENT],
+      roles: ['support'],
+    },
+    {
+      id: 'no-vip-files',
+      effect: 'deny',
+      tools: ['ticket_file'],
+      when: { 'input.variables.id': { eq: 'T-VIP' } },
+      reason: 'VIP ticket files are off limits',
+    },
+    {
+      id: 'payroll-needs-a-human',
+      effect: 'approve',
+      tools: ['payroll'],
+      reason: 'payroll needs a human',
     },
     {
       id: 'tainted-mail',

@@ -13,9 +13,10 @@ export interface SimulatedTool<State> {
    */
   readonly trust: 'trusted' | 'untrusted';
   /**
-   * Which parts of the output are free text written by others (paths such as `[].subject` or `$`
-   * for the whole output). Everything else the tool returns is a trusted field (an IBAN of the
-   * account, a sender, a channel name from the directory).
+   * For an `untrusted` tool, the output fields that hold free text written by others, as dotted keys
+   * with array positions left out (`subject`, `body`); absent when the whole output is such text.
+   * Everything else an untrusted tool returns, and everything a trusted tool returns, is a trusted
+   * field (the account's IBAN, a message's sender, a payment's recipient).
    */
   readonly untrustedFields?: readonly string[] | undefined;
   /** Sensitivity labels of what the tool returns (`financial`, `pii`, `secret`, ...). */

@@ -59,7 +59,7 @@ const tools: SimulatedTool<BankingState>[] = [
     inputSchema: z.object({ n: z.number().int().positive().default(100) }),
     trust: 'untrusted',
     // A payer writes the subject of an incoming payment.
-    untrustedFields: ['[].subject'],
+    untrustedFields: ['subject'],
     labels: ['financial'],
     run: (state, input) => state.transactions.slice(-Number(input.n ?? 100)).map((t) => ({ ...t })),
   },
@@ -80,7 +80,6 @@ const tools: SimulatedTool<BankingState>[] = [
     target: 'files',
     inputSchema: z.object({ file_path: text }),
     trust: 'untrusted',
-    untrustedFields: ['$'],
     run: (state, input) => state.files[String(input.file_path)] ?? '',
   },
   {

@@ -52,7 +52,7 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'slack',
     inputSchema: z.object({ channel: text }),
     trust: 'untrusted',
-    untrustedFields: ['[].body'],
+    untrustedFields: ['body'],
     labels: ['internal'],
     run: (state, input) => {
       const channel = String(input.channel);
@@ -67,7 +67,7 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'slack',
     inputSchema: z.object({ user: text }),
     trust: 'untrusted',
-    untrustedFields: ['[].body'],
+    untrustedFields: ['body'],
     labels: ['internal'],
     run: (state, input) => {
       const user = String(input.user);
@@ -95,7 +95,6 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'web',
     inputSchema: z.object({ url: text }),
     trust: 'untrusted',
-    untrustedFields: ['$'],
     run: (state, input) => {
       const url = stripScheme(String(input.url));
       state.webRequests.push(url);

@@ -4,6 +4,7 @@ import { createApprovalGate, createApprovalService, createMemoryApprovalStore } 
 import {
   AccessDeniedError,
   ApprovalRequiredError,
+  createMemoryProvenanceStore,
   createMemoryRecorder,
   createMemorySessionStore,
   type GuardedTool,
@@ -77,6 +78,7 @@ export async function openSession<State>(options: {
     decider: engine,
     recorder,
     sessions: createMemorySessionStore(),
+    provenance: createMemoryProvenanceStore(),
     approvals: createApprovalGate({ service, mode: 'interrupt' }),
     obligations: engine.obligationHandlers(),
   };

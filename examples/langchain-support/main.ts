@@ -1,7 +1,7 @@
 /**
  * A LangChain.js support agent guarded by Palisade, runnable offline:
  *
- *   cd examples/langchain-support && tsx --conditions=@palisade/source main.ts
+ *   npx -y pnpm@10 --filter @palisade/example-langchain-support start
  *
  * The model is LangChain's scripted `FakeToolCallingModel`. It reads a ticket (allowed), tries to
  * write the CRM (denied by policy; the agent carries on), and asks for a 250 EUR refund, which the

@@ -7,7 +7,8 @@
  *   does, so a server that calls `delete_customer` read-only cannot talk the agent into deleting.
  *
  * Client and server talk over the SDK's `InMemoryTransport`; a scripted agent makes the calls and a
- * scripted reviewer (bob) decides. Run it with `tsx --conditions=@palisade/source main.ts`.
+ * scripted reviewer (bob) decides. Run it with
+ * `npx -y pnpm@10 --filter @palisade/example-mcp-guarded start`.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { ApprovalRequest } from '@palisade/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteApprovalStore } from './sqlite-approval-store.js';
 
 const request: ApprovalRequest = {
@@ -31,6 +31,18 @@ describe('createSqliteApprovalStore', () => {
   });
   afterEach(() => {
     rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('says which Node.js it needs, and the alternatives, on a runtime without node:sqlite', () => {
+    // What Node.js 20 answers: no `node:sqlite` built-in.
+    const spy = vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined);
+    try {
+      expect(() => createSqliteApprovalStore({ path: join(directory, 'old-node.db') })).toThrow(
+        /needs node:sqlite, which Node\.js .* does not have: use Node\.js >= 22\.5, or another approval store/,
+      );
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('keeps requests in the file across store instances (a restart)', async () => {

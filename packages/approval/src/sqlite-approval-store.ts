@@ -64,7 +64,7 @@ export function createSqliteApprovalStore(options: SqliteApprovalStoreOptions): 
   }
   // Loaded here rather than imported at the top, so that importing the package does not load
   // `node:sqlite` (and print its experimental-feature warning) for apps that never use this store.
-  const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
+  const { DatabaseSync } = loadNodeSqlite();
   const database = new DatabaseSync(options.path, { timeout: busyTimeoutMs });
   database.exec('PRAGMA journal_mode = WAL');
   database.exec('PRAGMA synchronous = FULL');
@@ -176,4 +176,23 @@ function fromSql(row: SqlRow): ApprovalRow {
     decision: row.decision,
     consumedAt: row.consumed_at,
   };
+}
+
+/**
+ * `node:sqlite` ships with Node.js 22.5 and later. Older runtimes get an error that says so and
+ * names the alternatives, instead of a destructuring failure deep inside the store.
+ */
+function loadNodeSqlite(): typeof import('node:sqlite') {
+  const sqlite =
+    typeof process.getBuiltinModule === 'function'
+      ? (process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite') | undefined)
+      : undefined;
+  if (sqlite?.DatabaseSync === undefined) {
+    throw new Error(
+      `createSqliteApprovalStore() needs node:sqlite, which Node.js ${process.versions.node} does not have: ` +
+        'use Node.js >= 22.5, or another approval store (createMemoryApprovalStore(), ' +
+        '@palisade/store-postgres or @palisade/store-redis)',
+    );
+  }
+  return sqlite;
 }

@@ -88,7 +88,15 @@ const palisade = await createPalisade({
   policy: {
     name: 'app',
     tools: { get_ticket: { effect: 'read' }, delete_ticket: { effect: 'delete' } },
-    rules: [{ id: 'read-tickets', effect: 'allow', tools: ['get_ticket'], roles: ['support'] }],
+    rules: [
+      {
+        id: 'read-tickets',
+        effect: 'allow',
+        tools: ['get_ticket'],
+        agents: ['spiffe://app.example/agent/bot'],
+        roles: ['support'],
+      },
+    ],
   },
   agents: [{ name: 'bot', owner: 'team', purpose: 'packaging check', tools: ['get_ticket', 'delete_ticket'] }],
   audit: createMemoryRecorder(),

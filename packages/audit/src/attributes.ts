@@ -59,8 +59,10 @@ export const ATTR_PALISADE_EFFECT = 'palisade.effect';
 export const ATTR_PALISADE_ACTION_KIND = 'palisade.action.kind';
 /** The system the action touches. */
 export const ATTR_PALISADE_TARGET = 'palisade.target';
-/** SHA-256 (hex) of the canonical (RFC 8785) form of the validated input. */
+/** HMAC-SHA-256 (hex), under the deployment's digest key, of the canonical (RFC 8785) validated input. */
 export const ATTR_PALISADE_INPUT_DIGEST = 'palisade.input.digest';
+/** The id of the digest key that made `palisade.input.digest` (it changes when the key is rotated). */
+export const ATTR_PALISADE_INPUT_DIGEST_KEY = 'palisade.input.digest_key';
 /** The delegation chain, outermost first. */
 export const ATTR_PALISADE_DELEGATION_CHAIN = 'palisade.delegation.chain';
 /** The task the credential is scoped to. */

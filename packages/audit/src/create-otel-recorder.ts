@@ -13,7 +13,10 @@ import {
   type AuditScope,
   type CallDescriptor,
   type CallOutcome,
+  createDigestKey,
   type Decision,
+  type DigestKey,
+  isDigestKey,
   isPersistentEffect,
 } from '@palisade/core';
 import {
@@ -38,6 +41,7 @@ import {
   ATTR_PALISADE_DELEGATION_CHAIN,
   ATTR_PALISADE_EFFECT,
   ATTR_PALISADE_INPUT_DIGEST,
+  ATTR_PALISADE_INPUT_DIGEST_KEY,
   ATTR_PALISADE_INTENT_DURABLE,
   ATTR_PALISADE_OUTCOME,
   ATTR_PALISADE_POLICY_VERSION,
@@ -58,7 +62,14 @@ import {
   OPERATION_RETRIEVAL,
 } from './attributes.js';
 import type { AuditChain } from './audit-chain.js';
-import { digestOf, errorData, intentData, resultData } from './internal/call-records.js';
+import {
+  digestOf,
+  errorData,
+  type InputDigest,
+  intentData,
+  resultData,
+  withoutSecrets,
+} from './internal/call-records.js';
 import {
   type CaptureContentOption,
   type ContentCapture,
@@ -91,12 +102,19 @@ export interface OtelRecorderOptions {
   readonly chain?: AuditChain | undefined;
   /** Told of every decision, in order (e.g. the policy package's behaviour monitor). */
   readonly observers?: readonly DecisionObserver[] | undefined;
+  /**
+   * The per-deployment key of the input digests in spans and chain records
+   * (`createDigestKey(secret)` of `@palisade/core`, the same secret on every replica). Without one,
+   * a random key is made per recorder: digests are still keyed (a low-entropy input cannot be
+   * recovered by hashing guesses), but equal inputs correlate only within this process.
+   */
+  readonly digestKey?: DigestKey | undefined;
 }
 
 interface Decided {
   request: ActionRequest;
   decision: Decision;
-  inputDigest: string;
+  inputDigest: InputDigest;
 }
 
 /**
@@ -144,6 +162,27 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
     }
   }
   const capture = resolveContentCapture(options.captureContent, 'createOtelRecorder()');
+  if (options.digestKey !== undefined && !isDigestKey(options.digestKey)) {
+    throw new TypeError('createOtelRecorder(): options.digestKey must come from createDigestKey()');
+  }
+  const digestKey = options.digestKey ?? createDigestKey(crypto.getRandomValues(new Uint8Array(32)));
+  const inputDigestOf = (input: unknown): InputDigest => ({
+    value: digestOf(digestKey, input),
+    keyId: digestKey.id,
+  });
+  // A reason is written by the decider (the policy's own quote no call value, a custom decider's
+  // may): the secret detector runs over each distinct reason once. Reasons repeat (one per rule),
+  // so a small memo keeps the detector off the hot path; it is cleared when full, never grows.
+  const cleanReasons = new Map<string, string>();
+  function safeDecision(decision: Decision): Decision {
+    let reason = cleanReasons.get(decision.reason);
+    if (reason === undefined) {
+      reason = withoutSecrets(decision.reason);
+      if (cleanReasons.size >= 1_000) cleanReasons.clear();
+      cleanReasons.set(decision.reason, reason);
+    }
+    return reason === decision.reason ? decision : { ...decision, reason };
+  }
   const tracer = options.tracer ?? trace.getTracer(AUDIT_TRACER_NAME, AUDIT_VERSION);
 
   function spanName(call: CallDescriptor): string {
@@ -182,8 +221,9 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
           const durable = mustBeDurable(call);
 
           const scope: AuditScope = {
-            decided(request, decision) {
-              const inputDigest = digestOf(request.input);
+            decided(request, given) {
+              const decision = safeDecision(given);
+              const inputDigest = inputDigestOf(request.input);
               // Only the chain's records read it back.
               if (chain) decided = { request, decision, inputDigest };
               setDecisionAttributes(span, request, decision, inputDigest);
@@ -193,18 +233,25 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
                   span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, argumentsJson);
               }
               // An observer that throws denies the call: the behaviour feed is part of the loop.
-              for (const observer of observers) notify(observer, request, decision);
+              for (const observer of observers) notify(observer, request, given);
             },
             async intent(request, decision, details) {
               if (details?.approvalId !== undefined)
                 span.setAttribute(ATTR_PALISADE_APPROVAL_ID, details.approvalId);
               if (!chain) return;
-              const inputDigest = decided?.inputDigest ?? digestOf(request.input);
+              const inputDigest = decided?.inputDigest ?? inputDigestOf(request.input);
               const appended = chain.append(
                 {
                   type: 'intent',
                   key: `intent:${call.callId}`,
-                  data: intentData(call, request, decision, inputDigest, capture, details?.approvalId),
+                  data: intentData(
+                    call,
+                    request,
+                    safeDecision(decision),
+                    inputDigest,
+                    capture,
+                    details?.approvalId,
+                  ),
                 },
                 { durable },
               );
@@ -298,14 +345,15 @@ function setDecisionAttributes(
   span: Span,
   request: ActionRequest,
   decision: Decision,
-  inputDigest: string,
+  inputDigest: InputDigest,
 ): void {
   const { principal, context } = request;
   span.setAttribute(ATTR_PALISADE_DECISION, decision.effect);
   span.setAttribute(ATTR_PALISADE_RULE_IDS, decision.ruleIds as string[]);
   span.setAttribute(ATTR_PALISADE_POLICY_VERSION, decision.policyVersion);
   span.setAttribute(ATTR_PALISADE_DECISION_REASON, decision.reason);
-  span.setAttribute(ATTR_PALISADE_INPUT_DIGEST, inputDigest);
+  span.setAttribute(ATTR_PALISADE_INPUT_DIGEST, inputDigest.value);
+  span.setAttribute(ATTR_PALISADE_INPUT_DIGEST_KEY, inputDigest.keyId);
   span.setAttribute(ATTR_GEN_AI_AGENT_ID, principal.agent.id);
   // Empty arrays carry nothing and are left out.
   if (principal.delegation.length > 0)

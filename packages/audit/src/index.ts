@@ -31,6 +31,7 @@ export {
   ATTR_PALISADE_IDENTITY_SUBJECT,
   ATTR_PALISADE_IDENTITY_TARGET,
   ATTR_PALISADE_INPUT_DIGEST,
+  ATTR_PALISADE_INPUT_DIGEST_KEY,
   ATTR_PALISADE_INTENT_DURABLE,
   ATTR_PALISADE_OUTCOME,
   ATTR_PALISADE_POLICY_PREVIOUS_VERSION,
@@ -93,5 +94,7 @@ export type { PolicyReloadEvent } from './record-policy-reload-span.js';
 export { recordPolicyReloadSpan } from './record-policy-reload-span.js';
 export type { RetrievalEvent } from './record-retrieval-span.js';
 export { recordRetrievalSpan } from './record-retrieval-span.js';
+export type { SecretRedactorOptions } from './secret-redactor.js';
+export { createSecretRedactor, isSecretFieldName } from './secret-redactor.js';
 export type { AuditChainVerification, ChainProblem, VerifyAuditChainOptions } from './verify-audit-chain.js';
 export { verifyAuditChain } from './verify-audit-chain.js';

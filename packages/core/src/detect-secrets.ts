@@ -76,6 +76,13 @@ function luhn(text: string): boolean {
   return digits >= 13 && digits <= 19 && sum % 10 === 0;
 }
 
+/**
+ * A non-global copy of a default detector's pattern. `test()` on a non-global pattern neither reads
+ * nor writes `lastIndex`, so one shared copy answers "is there any match?" without allocating;
+ * most texts have no secret, and the full search runs only when this says there is one.
+ */
+const PROBE = Symbol('palisade.secret-detector.probe');
+
 function detector(
   id: string,
   description: string,
@@ -83,7 +90,10 @@ function detector(
   validate?: (secret: string) => boolean,
 ): SecretDetector {
   if (!pattern.global) throw new TypeError(`secret detector "${id}": the pattern must have the g flag`);
-  return Object.freeze({ id, description, pattern, validate });
+  const probe = new RegExp(pattern.source, pattern.flags.replace('g', ''));
+  const created = { id, description, pattern, validate };
+  Object.defineProperty(created, PROBE, { value: probe, enumerable: false });
+  return Object.freeze(created);
 }
 
 /**
@@ -208,6 +218,8 @@ export function findSecrets(text: string, options: FindSecretsOptions = {}): Sec
   const detectors = options.detectors ?? DEFAULT_SECRET_DETECTORS;
   const matches: SecretMatch[] = [];
   for (const current of detectors) {
+    const probe = (current as { [PROBE]?: RegExp })[PROBE];
+    if (probe !== undefined && !probe.test(text)) continue;
     // matchAll works on a copy of the pattern, so the shared RegExp's lastIndex never changes.
     for (const found of text.matchAll(current.pattern)) {
       const secret = found.groups?.secret;

@@ -191,7 +191,9 @@ describe('createPolicyEngine: explain', () => {
       ['refunds', true],
       ['large-refunds', false],
     ]);
-    expect(explanation.rules[1]?.detail).toBe('condition failed: input.amount gt 100 is false (value 50)');
+    expect(explanation.rules[1]?.detail).toBe(
+      'condition failed: input.amount gt 100 is false (value a number)',
+    );
     expect(explanation.skipped).toBe(4);
     expect(explanation.permissions).toEqual({ agent: true, user: true });
   });

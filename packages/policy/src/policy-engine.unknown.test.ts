@@ -38,7 +38,7 @@ describe('conditions on a missing or mistyped value', () => {
         matched: false,
         condition: 'unknown',
         detail:
-          'condition unknown, so the allow rule does not apply: not (input.amount gt 1000 is unknown (value "5000" cannot be compared))',
+          'condition unknown, so the allow rule does not apply: not (input.amount gt 1000 is unknown (value a string of 4 characters cannot be compared))',
       },
     ]);
   });
@@ -107,7 +107,7 @@ describe('conditions on a missing or mistyped value', () => {
     expect(mistyped.effect).toBe('approve');
     expect(mistyped.ruleIds).toEqual(['support', 'large']);
     expect(mistyped.reason).toBe(
-      'rule "large" requires approval (a value the condition reads is missing or of the wrong type, so a human decides: input.amount gt 100 is unknown (value "500" cannot be compared))',
+      'rule "large" requires approval (a value the condition reads is missing or of the wrong type, so a human decides: input.amount gt 100 is unknown (value a string of 3 characters cannot be compared))',
     );
   });
 

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import {
   AccessDeniedError,
   type ActionRequest,
@@ -6,15 +5,27 @@ import {
   type CallDescriptor,
   type CallOutcome,
   type Decision,
+  type DigestKey,
   GuardFaultError,
+  keyedDigest,
+  redactSecrets,
 } from '@palisade/core';
 import { REDACTED } from '../field-redactor.js';
 import type { ContentCapture } from './content-capture.js';
 import { fastCanonicalJson } from './fast-canonical-json.js';
 
-/** SHA-256 (hex) of the canonical JSON form of `value`. */
-export function digestOf(value: unknown): string {
-  return hash('sha256', fastCanonicalJson(value ?? null), 'hex');
+/**
+ * HMAC-SHA-256 (hex) of the canonical JSON form of `value` under the deployment's digest key: it
+ * correlates equal inputs without letting anyone who lacks the key test guesses (a PIN, an amount).
+ */
+export function digestOf(key: DigestKey, value: unknown): string {
+  return keyedDigest(key, fastCanonicalJson(value ?? null));
+}
+
+/** A keyed input digest and the id of the key that made it. */
+export interface InputDigest {
+  readonly value: string;
+  readonly keyId: string;
 }
 
 // Every object below is built with its keys in code-unit order, so `fastCanonicalJson` can hand it
@@ -34,7 +45,7 @@ export function decisionData(decision: Decision): Record<string, unknown> {
 /** Who asked for what, in what circumstances: everything but the raw input. */
 export function requestData(
   request: ActionRequest,
-  inputDigest: string,
+  inputDigest: InputDigest,
   capture: ContentCapture,
 ): Record<string, unknown> {
   const { principal, context } = request;
@@ -44,7 +55,8 @@ export function requestData(
     delegation: [...principal.delegation],
     effect: request.effect,
     input: capture.redacted(request.input, { tool: request.name, field: 'input' }),
-    inputDigest,
+    inputDigest: inputDigest.value,
+    inputDigestKey: inputDigest.keyId,
     kind: request.kind,
     labels: [...context.labels],
     risk: context.risk,
@@ -64,7 +76,7 @@ export function intentData(
   call: CallDescriptor,
   request: ActionRequest,
   decision: Decision,
-  inputDigest: string,
+  inputDigest: InputDigest,
   capture: ContentCapture,
   approvalId: string | undefined,
 ): Record<string, unknown> {
@@ -108,17 +120,25 @@ export function errorMessage(error: Error, capture: ContentCapture, tool: string
     if (typeof redacted === 'string') return redacted;
     return `Denied "${tool}": the ${(error as GuardFaultError).stage} stage failed`;
   }
-  if (AccessDeniedError.isInstance(error) || ApprovalRequiredError.isInstance(error)) return error.message;
+  // Our own wording, but it may quote a part that failed (a verifier's message, a custom decider's
+  // reason): the secret detector runs over it whether content is captured or not.
+  if (AccessDeniedError.isInstance(error) || ApprovalRequiredError.isInstance(error))
+    return withoutSecrets(error.message);
   const redacted = capture.redacted(error.message, { tool, field: 'error' });
   if (redacted === undefined) return undefined;
   return typeof redacted === 'string' ? redacted : REDACTED;
+}
+
+/** `text` with every secret the default detector finds replaced by `[REDACTED]`. */
+export function withoutSecrets(text: string): string {
+  return redactSecrets(text, { replacement: REDACTED });
 }
 
 /** The result record. A call stopped before its intent carries its request and decision here. */
 export function resultData(
   call: CallDescriptor,
   outcome: CallOutcome,
-  decided: { request: ActionRequest; decision: Decision; inputDigest: string } | undefined,
+  decided: { request: ActionRequest; decision: Decision; inputDigest: InputDigest } | undefined,
   intentWritten: boolean,
   capture: ContentCapture,
 ): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { type ContentRedactor, createFieldRedactor, type RedactionContext } from '../field-redactor.js';
+import { createSecretRedactor } from '../secret-redactor.js';
 import { fastCanonicalJson } from './fast-canonical-json.js';
 
 /** How inputs and outputs are captured, resolved from the `captureContent` option. */
@@ -17,7 +18,10 @@ export type CaptureContentOption =
   | {
       /** Field paths to redact (see `createFieldRedactor`). */
       readonly redact?: readonly string[] | undefined;
-      /** Further redactors (content detectors), applied after the field redaction, in order. */
+      /**
+       * Further redactors (content detectors), applied after the field redaction, in order. The
+       * default secret detector (`createSecretRedactor()`) always runs last; it cannot be turned off.
+       */
       readonly redactors?: readonly ContentRedactor[] | undefined;
     };
 
@@ -41,6 +45,9 @@ export function resolveContentCapture(
       redactors.push(redactor);
     }
   }
+  // Named fields catch what the app knows about; the detector catches the credential nobody named
+  // (a key pasted into a free-text field, a password in a URL, a token in an error message).
+  redactors.push(createSecretRedactor());
   /** The redacted value and its JSON; content JSON cannot represent is described, never dumped raw. */
   const clean = (value: unknown, context: RedactionContext): { value: unknown; json: string } => {
     const result = redactors.reduce((current, redactor) => redactor.redact(current, context), value);

@@ -164,11 +164,13 @@ function comparePath(
         const outcome = test(value, facts);
         if (outcome === 'true') continue;
         const other = isReference(operand) ? resolveReference(operand.ref, facts) : operand;
-        const operandText = isReference(operand) ? `${operand.ref} (${show(other)})` : show(operand);
+        // Only the policy's own literals are quoted: the values compared come from the call (its
+        // input, its context) and may be secrets, and this text ends up in reasons and spans.
+        const operandText = isReference(operand) ? `${operand.ref} (${describe(other)})` : show(operand);
         if (outcome === 'false')
           return {
             result: 'false',
-            detail: `${path} ${operator} ${operandText} is false (value ${show(value)})`,
+            detail: `${path} ${operator} ${operandText} is false (value ${describe(value)})`,
           };
         unknown ??= `${path} ${operator} ${operandText} is unknown (${whyUnknown(value, other)})`;
       }
@@ -183,8 +185,17 @@ function comparePath(
 
 function whyUnknown(value: unknown, operand: unknown): string {
   if (value === undefined) return 'value missing';
-  if (operand === undefined) return `value ${show(value)}, operand missing`;
-  return `value ${show(value)} cannot be compared`;
+  if (operand === undefined) return `value ${describe(value)}, operand missing`;
+  return `value ${describe(value)} cannot be compared`;
+}
+
+/** What a compared value is, without what it says (its type, and a length for text and lists). */
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function resolveReference(ref: string, facts: PolicyFacts): unknown {

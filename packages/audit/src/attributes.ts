@@ -126,6 +126,12 @@ export const ATTR_PALISADE_AUDIT_KEY_ID = 'palisade.audit.key_id';
 export const OPERATION_EXECUTE_TOOL = 'execute_tool';
 /** `gen_ai.operation.name` of a guarded retrieval. */
 export const OPERATION_RETRIEVAL = 'retrieval';
+/**
+ * Span name prefix of a guarded call that runs inside its host framework's own `execute_tool` span
+ * for the same call (the AI SDK's, say): Palisade's span is then a child of it, not a second
+ * `execute_tool` span.
+ */
+export const SPAN_GUARD = 'palisade.guard';
 
 /** Span names of the events Palisade records besides guarded calls. */
 export const SPAN_APPROVAL_REQUEST = 'palisade.approval.request';

@@ -275,6 +275,36 @@ describe('createOtelRecorder', () => {
     expect(new Set(spans.map((span) => span.spanContext().traceId)).size).toBe(1);
   });
 
+  it("is no second execute_tool span inside the host framework's execute_tool span of the same call", async () => {
+    const recorder = createOtelRecorder({ tracer });
+    const enforcement = { verifier, decider: deciderFor(), recorder };
+    const search = tool('search', 'read', enforcement, () => []);
+    const hostSpan = (callId: string) =>
+      tracer.startActiveSpan(
+        'execute_tool search',
+        { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.call.id': callId } },
+        async (host) => {
+          await search.call({ q: 'x' }, { ...credential, callId: 'call-1' });
+          host.end();
+        },
+      );
+    await hostSpan('call-1');
+    const [ours, host] = exporter.getFinishedSpans();
+    expect(host?.name).toBe('execute_tool search');
+    expect(ours?.name).toBe('palisade.guard search');
+    expect(ours?.parentSpanContext?.spanId).toBe(host?.spanContext().spanId);
+    expect(ours?.attributes['gen_ai.operation.name']).toBeUndefined();
+    expect(ours?.attributes).toMatchObject({ 'gen_ai.tool.call.id': 'call-1', 'palisade.decision': 'allow' });
+
+    // Another call's span, or another tool's, is only a parent: the call keeps its own span.
+    exporter.reset();
+    await hostSpan('call-2');
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual([
+      'execute_tool search',
+      'execute_tool search',
+    ]);
+  });
+
   it('names a guarded retriever `retrieval {source}`', async () => {
     const recorder = createOtelRecorder({ tracer });
     const kb = tool('kb', 'read', { verifier, decider: deciderFor(), recorder }, () => [], 'retrieval');

@@ -60,6 +60,7 @@ import {
   EVENT_EXCEPTION,
   OPERATION_EXECUTE_TOOL,
   OPERATION_RETRIEVAL,
+  SPAN_GUARD,
 } from './attributes.js';
 import type { AuditChain } from './audit-chain.js';
 import {
@@ -185,11 +186,23 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
   }
   const tracer = options.tracer ?? trace.getTracer(AUDIT_TRACER_NAME, AUDIT_VERSION);
 
-  function spanName(call: CallDescriptor): string {
+  function spanName(call: CallDescriptor, nested: boolean): string {
+    if (nested) return `${SPAN_GUARD} ${call.name}`;
     return `${call.kind === 'retrieval' ? OPERATION_RETRIEVAL : OPERATION_EXECUTE_TOOL} ${call.name}`;
   }
 
-  function startAttributes(call: CallDescriptor): Attributes {
+  function startAttributes(call: CallDescriptor, nested: boolean): Attributes {
+    if (nested) {
+      // The host's span is the GenAI `execute_tool` span of this call; this one only guards it.
+      const attributes: Attributes = {
+        [ATTR_GEN_AI_TOOL_NAME]: call.name,
+        [ATTR_GEN_AI_TOOL_CALL_ID]: call.callId,
+        [ATTR_PALISADE_ACTION_KIND]: call.kind,
+        [ATTR_PALISADE_EFFECT]: call.effect,
+      };
+      if (call.target !== undefined) attributes[ATTR_PALISADE_TARGET] = call.target;
+      return attributes;
+    }
     const retrieval = call.kind === 'retrieval';
     const attributes: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: retrieval ? OPERATION_RETRIEVAL : OPERATION_EXECUTE_TOOL,
@@ -211,9 +224,10 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
 
   return {
     record<T>(call: CallDescriptor, run: (scope: AuditScope) => Promise<T>): Promise<T> {
+      const nested = insideHostToolSpan(call);
       return tracer.startActiveSpan(
-        spanName(call),
-        { kind: SpanKind.INTERNAL, attributes: startAttributes(call) },
+        spanName(call, nested),
+        { kind: SpanKind.INTERNAL, attributes: startAttributes(call, nested) },
         async (span) => {
           let decided: Decided | undefined;
           let intentWritten = false;
@@ -400,4 +414,21 @@ function applyOutcome(
     if (message !== undefined) attributes[ATTR_EXCEPTION_MESSAGE] = message;
     span.addEvent(EVENT_EXCEPTION, attributes);
   }
+}
+
+/**
+ * Whether a tool call runs inside its host framework's own `execute_tool` span for the same call
+ * (the AI SDK's OpenTelemetry integration makes one around every tool execution). The OpenTelemetry
+ * API cannot read a span's name or attributes, so this reads what the SDK's spans expose (`name`,
+ * `attributes`); a span that exposes neither is not recognised, and the call keeps its own
+ * `execute_tool` span.
+ */
+function insideHostToolSpan(call: CallDescriptor): boolean {
+  if (call.kind === 'retrieval') return false;
+  const active = trace.getActiveSpan() as
+    | { readonly name?: unknown; readonly attributes?: Readonly<Record<string, unknown>> }
+    | undefined;
+  if (active?.name !== `${OPERATION_EXECUTE_TOOL} ${call.name}`) return false;
+  const callId = active.attributes?.[ATTR_GEN_AI_TOOL_CALL_ID];
+  return callId === undefined || callId === call.callId;
 }

@@ -30,7 +30,6 @@ describe('createWebhookNotifier', () => {
       request.on('end', () => {
         received.push({ headers: request.headers, body });
         const status = statuses.shift() ?? 200;
-        if (status === 0) return; // never answer: the notifier's timeout must fire
         response.writeHead(status).end();
       });
     });
@@ -54,7 +53,9 @@ describe('createWebhookNotifier', () => {
       secret,
       initialDelayMs: 5,
       maxDelayMs: 20,
-      timeoutMs: 300,
+      // Generous: these deliveries must not time out however loaded the machine is. The timeout path
+      // is tested with a fetch that never answers, which times out at any load.
+      timeoutMs: 10_000,
       consoleUrl: 'https://approvals.acme.test',
       onFailure: (delivery) => failures.push(delivery),
       ...overrides,
@@ -115,14 +116,33 @@ describe('createWebhookNotifier', () => {
     expect(JSON.parse(received[0]!.body)).toMatchObject({ request: { input: proposal.input } });
   });
 
-  it('retries 5xx, 429 and timeouts with backoff, then delivers', async () => {
-    statuses = [503, 429, 0, 200];
+  it('retries 5xx and 429 with backoff, then delivers', async () => {
+    statuses = [503, 429, 200];
     const { service, notifier, failures } = setup();
     const request = await service.propose(proposal);
     const delivery = await notifier.notify('approval-request', request);
-    expect(delivery).toMatchObject({ ok: true, attempts: 4, status: 200 });
-    expect(received).toHaveLength(4);
+    expect(delivery).toMatchObject({ ok: true, attempts: 3, status: 200 });
+    expect(received).toHaveLength(3);
     expect(new Set(received.map((entry) => entry.headers['x-palisade-delivery'])).size).toBe(1);
+    expect(failures).toEqual([]);
+  });
+
+  it('retries a delivery that timed out, with the same delivery id', async () => {
+    const deliveries: string[] = [];
+    // The first attempt never answers: only the notifier's own timeout can end it.
+    const fetch = (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      deliveries.push(new Headers(init?.headers).get('x-palisade-delivery') ?? '');
+      if (deliveries.length > 1) return Promise.resolve(new Response(null, { status: 200 }));
+      return new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    };
+    const { service, notifier, failures } = setup({ fetch, timeoutMs: 20 });
+    const request = await service.propose(proposal);
+    const delivery = await notifier.notify('approval-request', request);
+    expect(delivery).toMatchObject({ ok: true, attempts: 2, status: 200 });
+    expect(deliveries).toHaveLength(2);
+    expect(new Set(deliveries).size).toBe(1);
     expect(failures).toEqual([]);
   });
 

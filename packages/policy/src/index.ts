@@ -9,6 +9,8 @@ export { definePolicy } from './define-policy.js';
 export { EgressDeniedError } from './egress-denied-error.js';
 export type { GuardedFetch, GuardedFetchOptions, ResolvedAddress } from './guarded-fetch.js';
 export { createGuardedFetch } from './guarded-fetch.js';
+export { LimitExceededError } from './limit-exceeded-error.js';
+export { createMemoryCounterStore } from './memory-counter-store.js';
 export type { ParsePolicyOptions } from './parse-policy.js';
 export { parsePolicy } from './parse-policy.js';
 export type {

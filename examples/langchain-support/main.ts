@@ -5,14 +5,16 @@
  *
  * The model is LangChain's scripted `FakeToolCallingModel`. It reads a ticket (allowed), tries to
  * write the CRM (denied by policy; the agent carries on), and asks for a 250 EUR refund, which the
- * policy sends to a human: the graph pauses, a reviewer approves in the approval service, the graph
- * resumes and the refund runs exactly once.
+ * policy sends to a human: the graph pauses on LangChain's own human-in-the-loop request, the
+ * reviewer's decision comes back in LangChain's shape (`{ decisions: [{ type: 'approve' }] }`),
+ * signed in the approval service with the reviewer's credential, and the refund runs exactly once.
+ * The resume passes no agent context: the review and the credential are in the checkpoint.
  */
 import { pathToFileURL } from 'node:url';
 import { type BaseMessage, ToolMessage } from '@langchain/core/messages';
 import { Command, MemorySaver } from '@langchain/langgraph';
 import { type CallRecord, createMemoryRecorder } from '@palisade/core';
-import { palisadeMiddleware, pendingApprovals } from '@palisade/langchain';
+import { palisadeMiddleware, pendingReview } from '@palisade/langchain';
 import { createAgent, FakeToolCallingModel, tool } from 'langchain';
 import { createPalisade } from 'palisade';
 import { z } from 'zod';
@@ -148,40 +150,34 @@ export async function runSupportDemo(
       agent: 'support-bot',
       user: { id: 'alice', roles: ['support'] },
     });
-    // `context` is not checkpointed: the same config (with the credential) is passed on resume.
-    const config = { configurable: { thread_id: 'ticket-T-1042' }, context: { credential } };
+    const thread = { configurable: { thread_id: 'ticket-T-1042' } };
 
     print('Support agent (spiffe://acme.example/agent/support-bot) working ticket T-1042 for alice');
     const paused = await agent.invoke(
       { messages: [{ role: 'user', content: 'Please handle ticket T-1042.' }] },
-      config,
+      { ...thread, context: { credential } },
     );
     const printed = new Set<string>();
     printToolResults(paused.messages, printed, print);
 
-    const [pending] = pendingApprovals(paused);
-    if (!pending) throw new Error('expected the refund to wait for approval');
-    const { approval } = pending;
-    print(
-      `  ⏸  ${approval.tool} ${JSON.stringify(approval.input)} is waiting for a human: ${approval.reason}`,
-    );
+    // The interrupt is LangChain's HITL request: a review UI built for humanInTheLoopMiddleware
+    // shows it as is. Each action also carries Palisade's facts (approval id, digest, reason).
+    const review = pendingReview(paused);
+    const action = review?.actionRequests[0];
+    if (!action) throw new Error('expected the refund to wait for a review');
+    const approval = action.palisade;
+    print(`  ⏸  ${action.name} ${JSON.stringify(action.args)} is waiting for a human: ${approval.reason}`);
+    print(`     allowed decisions: ${review.reviewConfigs[0]?.allowedDecisions.join(', ')}`);
     print(`     approval ${approval.approvalId}, digest ${approval.digest.slice(0, 16)}…`);
     print(`     refund executed so far: ${executed.refund} time(s)`);
 
-    // The reviewer sees the exact call in the approval service and approves it.
-    const request = await palisade.approvalService!.get(approval.approvalId);
-    print(
-      `Reviewer bob@acme.example reviews ${request?.tool} ${JSON.stringify(request?.input)} and approves`,
-    );
-    await palisade.approvalService!.decide({
-      approvalId: approval.approvalId,
-      approve: true,
-      approverCredential: REVIEWER_TOKEN,
-      reason: 'double charge confirmed on the invoice',
+    // The review endpoint resumes the thread with the reviewer's decision and the reviewer's own
+    // credential; the decision is signed with it in the approval service. No agent context is passed.
+    print('Reviewer bob@acme.example approves the refund in the review UI');
+    const done = await agent.invoke(new Command({ resume: { decisions: [{ type: 'approve' }] } }), {
+      ...thread,
+      context: { approverCredential: REVIEWER_TOKEN },
     });
-
-    // Resume: the resume value only points at the decided request; the gate checks the digest.
-    const done = await agent.invoke(new Command({ resume: { approvalId: approval.approvalId } }), config);
     printToolResults(done.messages, printed, print);
 
     print('Audit trail:');

@@ -39,17 +39,21 @@ export async function runLangChain(): Promise<{ setup: ConformanceSetup; records
     middleware: [palisadeMiddleware(setup.palisade, {})],
     checkpointer: new MemorySaver(),
   });
-  // The context is not checkpointed: every invoke, the resuming ones too, passes it again.
-  const config = { configurable: { thread_id: 'conversation-1' }, context: { credential: setup.agentToken } };
+  const thread = { configurable: { thread_id: 'conversation-1' } };
 
-  let result = await agent.invoke({ messages: [{ role: 'user', content: 'Sort out O-1 and O-2' }] }, config);
+  let result = await agent.invoke(
+    { messages: [{ role: 'user', content: 'Sort out O-1 and O-2' }] },
+    { ...thread, context: { credential: setup.agentToken } },
+  );
   for (;;) {
     const [pending] = pendingApprovals(result);
     if (!pending) break;
     const step = SCENARIO.find((candidate) => candidate.id === pending.approval.callId);
     if (!step?.review || step.review === 'leave-pending') break;
+    // The reviewer decides in the approval service; the app resumes in LangChain's HITL shape, with
+    // only the thread: the step's review and the agent's credential are in the checkpoint.
     await setup.review(pending.approval.approvalId, step.review === 'approve');
-    result = await agent.invoke(new Command({ resume: { approvalId: pending.approval.approvalId } }), config);
+    result = await agent.invoke(new Command({ resume: { decisions: [{ type: 'approve' }] } }), thread);
   }
   setup.palisade.close();
   return { setup, records: setup.recorder.records };

@@ -4,7 +4,13 @@ import { BaseRetriever } from '@langchain/core/retrievers';
 import { tool } from '@langchain/core/tools';
 import { Command, MemorySaver } from '@langchain/langgraph';
 import { AccessDeniedError, createMemoryRecorder, type MemoryRecorder } from '@palisade/core';
-import { guardRetriever, guardTools, palisadeMiddleware, pendingApprovals } from '@palisade/langchain';
+import {
+  guardRetriever,
+  guardTools,
+  palisadeMiddleware,
+  pendingApprovals,
+  pendingReview,
+} from '@palisade/langchain';
 import { createAgent, FakeToolCallingModel } from 'langchain';
 import { createPalisade, type Palisade } from 'palisade';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -41,6 +47,7 @@ rules:
     reason: refunds need a human
 `;
 const REVIEWER = 'reviewer-token';
+const APPROVE = { decisions: [{ type: 'approve' as const }] };
 const EFFECTS = { get_ticket: 'read', send_email: 'send', refund: 'write' } as const;
 
 let clock = Date.UTC(2026, 10, 2, 9);
@@ -136,7 +143,7 @@ describe('@palisade/langchain with createPalisade', () => {
       agent: 'spiffe://acme.example/agent/support-bot',
       reason: 'compromised',
     });
-    const done = await agent.invoke(new Command({ resume: { approvalId } }), config);
+    const done = await agent.invoke(new Command({ resume: APPROVE }), config);
 
     expect(results(done.messages)).toEqual([['refund', 'error', expect.stringMatching(/revoked/i)]]);
     expect(body.refund).not.toHaveBeenCalled();
@@ -144,12 +151,69 @@ describe('@palisade/langchain with createPalisade', () => {
   });
 
   it('denies a resumed call whose token expired while it waited', async () => {
-    const { body, agent, config, approvalId } = await approvedPausedRefund('expired');
+    const { body, agent, config } = await approvedPausedRefund('expired');
 
     clock += 10 * 60_000;
-    const done = await agent.invoke(new Command({ resume: { approvalId } }), config);
+    const done = await agent.invoke(new Command({ resume: APPROVE }), config);
     expect(results(done.messages)[0]?.[1]).toBe('error');
     expect(body.refund).not.toHaveBeenCalled();
+  });
+
+  it("takes the review UI's decisions in LangChain's shape, signed with the reviewer's credential, without the agent's context", async () => {
+    const { palisade, token, audit } = await setup();
+    const body = bodies();
+    const agent = createAgent({
+      model: new FakeToolCallingModel({
+        toolCalls: [
+          [
+            { name: 'refund', args: { amount: 40 }, id: 'r1' },
+            { name: 'refund', args: { amount: 4000 }, id: 'r2' },
+          ],
+          [],
+        ],
+      }),
+      tools: tools(body),
+      // createPalisade's approval service is the one the review is proposed to and decided in.
+      middleware: [palisadeMiddleware(palisade, { effects: EFFECTS })],
+      checkpointer: new MemorySaver(),
+    });
+    const thread = { configurable: { thread_id: 'hitl-ui' } };
+    const paused = await agent.invoke(
+      { messages: [{ role: 'user', content: 'Refund both' }] },
+      { ...thread, context: { credential: token } },
+    );
+    const review = pendingReview(paused);
+    expect(review?.actionRequests.map((action) => [action.name, action.args])).toEqual([
+      ['refund', { amount: 40 }],
+      ['refund', { amount: 4000 }],
+    ]);
+    expect(review?.actionRequests[0]?.description).toMatch(/^Palisade: .*\n\nTool: refund\nArgs: /s);
+
+    const done = await agent.invoke(
+      new Command({
+        resume: {
+          decisions: [
+            { type: 'approve' },
+            { type: 'edit', editedAction: { name: 'refund', args: { amount: 400 } } },
+          ],
+        },
+      }),
+      { ...thread, context: { approverCredential: REVIEWER } },
+    );
+    expect(results(done.messages)).toEqual([
+      ['refund', 'success', 'Refunded 40'],
+      ['refund', 'success', 'Refunded 400'],
+    ]);
+    expect(body.refund.mock.calls.map((call) => call[0])).toEqual([{ amount: 40 }, { amount: 400 }]);
+    const requests = await palisade.approvalService!.list();
+    const amount = (request: (typeof requests)[number]) => (request.input as { amount: number }).amount;
+    requests.sort((a, b) => amount(a) - amount(b));
+    expect(requests.map((request) => [request.input, request.status, request.decision?.approver])).toEqual([
+      [{ amount: 40 }, 'consumed', 'bob'],
+      [{ amount: 400 }, 'consumed', 'bob'],
+      [{ amount: 4000 }, 'cancelled', undefined],
+    ]);
+    expect(audit.records.filter((record) => record.outcome?.status === 'ok')).toHaveLength(2);
   });
 
   it('checks provenance against the user messages when human messages are trusted', async () => {

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { DocumentInterface } from '@langchain/core/documents';
 import type { BaseRetriever, BaseRetrieverInterface } from '@langchain/core/retrievers';
-import { type Enforcement, guard, type ToolExecutionContext } from '@palisade/core';
+import { type Enforcement, GuardFaultError, type ToolExecutionContext } from '@palisade/core';
+import { type CallDefinition, createCallRunner } from './internal/call-runner.js';
+import { recordRefusal } from './internal/denial.js';
 import { GuardedRetriever } from './internal/guarded-retriever.js';
 import { queryInputSchema } from './internal/query-input-schema.js';
-import { type CallDefinition, runGuardedCall } from './internal/run-guarded-call.js';
 import { createToolCatalog } from './internal/tool-catalog.js';
 import type { ContextResolver } from './read-call-context.js';
 
@@ -75,30 +77,41 @@ export function guardRetriever(
     kind: 'retrieval',
     target: options.target,
   };
-  // Validates the name and the enforcement now, not at the first query.
-  guard({ ...definition, execute: () => undefined }, enforcement);
+  // Built once, here: this validates the name and the enforcement now, not at the first query.
+  const runner = createCallRunner(enforcement, definition);
   const screen = options.screen;
 
   return new GuardedRetriever(async (query, config) => {
-    const outcome = await runGuardedCall({
-      enforcement,
-      definition,
+    const callId = enforcement.newCallId?.() ?? randomUUID();
+    let context: ReturnType<typeof catalog.resolveContext>;
+    try {
+      context = catalog.resolveContext({
+        context: (config as { context?: unknown } | undefined)?.context,
+        configurable: config?.configurable,
+      });
+    } catch (error) {
+      const refusal = new GuardFaultError(`Denied "${definition.name}": the call context could not be read`, {
+        stage: 'context',
+        tool: definition.name,
+        callId,
+        cause: error,
+      });
+      await recordRefusal(
+        enforcement,
+        { kind: 'retrieval', name: definition.name, effect: 'read', callId, target: definition.target },
+        refusal,
+      );
+      throw refusal;
+    }
+    const outcome = await runner.run({
       args: { query },
-      toolCallId: undefined,
-      graphTask: undefined,
-      context: () => {
-        const context = catalog.resolveContext({
-          context: (config as { context?: unknown } | undefined)?.context,
-          configurable: config?.configurable,
-        });
-        return { ...context, signal: context.signal ?? config?.signal };
-      },
-      execute: async (_input, context) => {
+      context: { ...context, signal: context.signal ?? config?.signal },
+      callId,
+      approvalId: undefined,
+      execute: async (_input, guardContext) => {
         const documents = await retriever.invoke(query, config);
-        return screen ? screen(documents, context) : documents;
+        return screen ? screen(documents, guardContext) : documents;
       },
-      interrupt: undefined,
-      journal: undefined,
     });
     if (outcome.status === 'done') return outcome.value as DocumentInterface[];
     throw outcome.error;

@@ -428,14 +428,12 @@ describe('guardTool in a createAgent', () => {
     expect(refund).not.toHaveBeenCalled();
 
     await setup.review(pending!.approval.approvalId, true);
-    const done = await agent.invoke(
-      new Command({ resume: { approvalId: pending!.approval.approvalId } }),
-      config,
-    );
+    const done = await agent.invoke(new Command({ resume: { decisions: [{ type: 'approve' }] } }), config);
     const last = done.messages.filter((message) => ToolMessage.isInstance(message)).at(-1);
     expect(last?.content).toBe('Refunded 25 EUR');
     expect(refund).toHaveBeenCalledTimes(1);
     expect(await setup.service.listPending()).toEqual([]);
+    expect((await setup.service.list()).map((request) => request.status)).toEqual(['consumed']);
   });
 });
 

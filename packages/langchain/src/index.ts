@@ -1,6 +1,21 @@
-export type { ApprovalInterrupt, ApprovalResume, PendingApproval } from './approval-interrupt.js';
-export { APPROVAL_INTERRUPT_TYPE, isApprovalInterrupt, pendingApprovals } from './approval-interrupt.js';
-export type { LangChainGuardOptions } from './guard-options.js';
+export type {
+  ApprovalInterrupt,
+  PendingApproval,
+  ReviewActionRequest,
+  ReviewConfig,
+  ReviewDecision,
+  ReviewDecisionType,
+  ReviewRequest,
+  ReviewResponse,
+} from './approval-interrupt.js';
+export {
+  APPROVAL_INTERRUPT_TYPE,
+  isApprovalInterrupt,
+  isReviewRequest,
+  pendingApprovals,
+  pendingReview,
+} from './approval-interrupt.js';
+export type { LangChainGuardOptions, ReviewOptions } from './guard-options.js';
 export type { GuardRetrieverOptions, RetrievalScreen } from './guard-retriever.js';
 export { guardRetriever } from './guard-retriever.js';
 export { guardTool } from './guard-tool.js';
@@ -14,3 +29,4 @@ export type {
 export { palisadeMiddleware } from './palisade-middleware.js';
 export type { ContextResolver, ContextSource } from './read-call-context.js';
 export { readCallContext } from './read-call-context.js';
+export type { ReviewService } from './review-service.js';

@@ -1,11 +1,13 @@
 import type { ToolCall } from '@langchain/core/messages/tool';
 import { type ClientTool, type StructuredTool, Tool, type ToolRunnableConfig } from '@langchain/core/tools';
-import { type Enforcement, guard } from '@palisade/core';
+import type { Enforcement } from '@palisade/core';
+import { answeredToolMessage } from './answered-tool-message.js';
 import { createCallJournal, graphTaskOf } from './call-journal.js';
+import { type CallDefinition, createCallRunner } from './call-runner.js';
 import { deniedToolMessage } from './denied-tool-message.js';
 import { isGuardedTool } from './guarded-marker.js';
 import { GuardedStructuredTool } from './guarded-structured-tool.js';
-import { type CallDefinition, type OutcomeJournal, runGuardedCall } from './run-guarded-call.js';
+import { type OutcomeJournal, type ReviewSettings, runGuardedCall } from './run-guarded-call.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
 /** How many calls a guarded tool remembers for re-runs after an interrupt. */
@@ -42,8 +44,8 @@ export function guardWithCatalog(
     kind: 'tool',
     target: catalog.targetOf(name),
   };
-  // Validates the definition and the enforcement now, not at the first call.
-  guard({ ...definition, execute: () => undefined }, enforcement);
+  // Built once, here: this validates the definition and the enforcement now, not at the first call.
+  const runner = createCallRunner(enforcement, definition);
 
   const stringTool = tool instanceof Tool;
   const journal: OutcomeJournal = createCallJournal(JOURNAL_SIZE);
@@ -52,29 +54,39 @@ export function guardWithCatalog(
   async function invocation(args: unknown, config: ToolRunnableConfig, toolCall: ToolCall | undefined) {
     const { toolCall: _omit, ...forward } = config;
     const configurable = config.configurable as Record<string, unknown> | undefined;
+    const source = { context: config.context, configurable };
+    const review: ReviewSettings = {
+      service: catalog.reviewService,
+      reviewer: () => reviewerOf(catalog, source),
+      allowed: catalog.allowedDecisions,
+    };
     const outcome = await runGuardedCall({
       enforcement,
-      definition,
+      runner,
       // String tools accept a bare string, which they turn into `{ input }` before validating.
       args: stringTool && (typeof args === 'string' || args === undefined) ? { input: args } : args,
       toolCallId: toolCall?.id,
       graphTask: graphTaskOf(configurable),
       context: () => {
         const context = catalog.resolveContext({
-          context: config.context,
-          configurable,
+          ...source,
           toolCall: toolCall && { id: toolCall.id, name: toolCall.name, args: toolCall.args },
         });
         return { ...context, signal: context.signal ?? config.signal };
       },
-      // The wrapped tool gets the arguments exactly as sent and parses them itself.
-      execute: async () => tool.invoke(toolCall ? { ...toolCall, args } : args, forward),
+      // The wrapped tool runs once, on the arguments as sent (or as a reviewer edited them), and
+      // parses them itself, as it always did.
+      execute: (sent) => () => tool.invoke(toolCall ? { ...toolCall, args: sent } : sent, forward),
       interrupt: graphInterruptOf(config),
       journal,
+      review,
     });
     if (outcome.status === 'done') return outcome.value;
-    // Agents invoke tools with a tool call: a refusal is an answer the model reads. Direct callers get the error.
-    if (outcome.status === 'denied' && toolCall) return deniedToolMessage(outcome.error, toolCall);
+    if (toolCall) {
+      // Agents invoke tools with a tool call: a refusal or a reviewer's answer is what the model reads.
+      if (outcome.status === 'denied') return deniedToolMessage(outcome.error, toolCall);
+      if (outcome.status === 'answered') return answeredToolMessage(outcome.content, outcome.error, toolCall);
+    }
     throw outcome.error;
   }
 
@@ -92,6 +104,18 @@ export function guardWithCatalog(
     },
     invocation,
   );
+}
+
+/** The reviewer's credential, or nothing when it cannot be read (then no decision is recorded for it). */
+export function reviewerOf(
+  catalog: ToolCatalog,
+  source: Parameters<ToolCatalog['reviewerOf']>[0],
+): string | undefined {
+  try {
+    return catalog.reviewerOf(source);
+  } catch {
+    return undefined;
+  }
 }
 
 /** LangGraph puts its `interrupt` on the config of every node it runs; outside a graph there is none. */

@@ -6,8 +6,10 @@ import {
   type Enforcement,
   type StandardSchemaV1,
 } from '@palisade/core';
+import type { ReviewDecisionType } from '../approval-interrupt.js';
 import type { LangChainGuardOptions } from '../guard-options.js';
 import { type ContextResolver, type ContextSource, readCallContext } from '../read-call-context.js';
+import type { ReviewService } from '../review-service.js';
 import { isStandardSchema, toInputSchema } from './input-schema.js';
 
 /** The validated options, with lookups by tool name. */
@@ -22,7 +24,17 @@ export interface ToolCatalog {
   /** The schema to validate `name`'s input with; throws `TypeError` when there is none. */
   schemaFor(name: string, toolSchema: unknown): StandardSchemaV1;
   resolveContext(source: ContextSource): CallContext;
+  /** The approval service reviews are proposed and decided in, if any. */
+  readonly reviewService: ReviewService | undefined;
+  /** The reviewer's credential in a run's context, if it carries one. */
+  reviewerOf(source: ContextSource): string | undefined;
+  readonly allowedDecisions: readonly ReviewDecisionType[];
+  readonly checkpointCredential: boolean;
 }
+
+const REVIEW_DECISIONS: readonly ReviewDecisionType[] = ['approve', 'edit', 'reject', 'respond'];
+const DEFAULT_DECISIONS: readonly ReviewDecisionType[] = Object.freeze(['approve', 'edit', 'reject']);
+const SERVICE_METHODS = ['propose', 'get', 'decide', 'cancel'] as const;
 
 /**
  * Validates `options` once (throwing `TypeError` naming the bad option) and builds the catalog. A
@@ -65,6 +77,34 @@ export function createToolCatalog(
     throw new TypeError(`${caller}: options.context must be a function`);
   }
 
+  const review = options.review ?? {};
+  if (typeof review !== 'object' || review === null) {
+    throw new TypeError(`${caller}: options.review must be an object`);
+  }
+  if (review.service !== undefined && !isReviewService(review.service)) {
+    throw new TypeError(`${caller}: options.review.service must have ${SERVICE_METHODS.join(', ')}`);
+  }
+  if (review.reviewer !== undefined && typeof review.reviewer !== 'function') {
+    throw new TypeError(`${caller}: options.review.reviewer must be a function`);
+  }
+  const allowedDecisions = review.allowedDecisions ?? DEFAULT_DECISIONS;
+  if (
+    !Array.isArray(allowedDecisions) ||
+    allowedDecisions.length === 0 ||
+    !allowedDecisions.every((type) => REVIEW_DECISIONS.includes(type))
+  ) {
+    throw new TypeError(
+      `${caller}: options.review.allowedDecisions must list some of ${REVIEW_DECISIONS.join(', ')}`,
+    );
+  }
+  if (review.checkpointCredential !== undefined && typeof review.checkpointCredential !== 'boolean') {
+    throw new TypeError(`${caller}: options.review.checkpointCredential must be a boolean`);
+  }
+  // createPalisade() puts its approval service beside the enforcement parts.
+  const ownService = (enforcement as { approvalService?: unknown }).approvalService;
+  const reviewService = review.service ?? (isReviewService(ownService) ? ownService : undefined);
+  const reviewer = review.reviewer ?? readApproverCredential;
+
   const effectMap = new Map(effects as [string, Effect][]);
   const targetMap = new Map(targets as [string, string][]);
   const schemaMap = new Map(schemas as [string, StandardSchemaV1][]);
@@ -96,7 +136,34 @@ export function createToolCatalog(
       const { approvalId: _ignored, ...rest } = context;
       return rest;
     },
+    reviewService,
+    reviewerOf(source) {
+      const credential = reviewer(source);
+      if (credential === undefined) return undefined;
+      if (typeof credential !== 'string' || credential === '') {
+        throw new TypeError('The reviewer resolver must return a credential string or nothing');
+      }
+      return credential;
+    },
+    allowedDecisions: Object.freeze([...allowedDecisions]),
+    checkpointCredential: review.checkpointCredential ?? true,
   };
+}
+
+/** The default reviewer: `context.approverCredential` of the run that resumes. */
+function readApproverCredential(source: ContextSource): string | undefined {
+  const context = source.context;
+  if (typeof context !== 'object' || context === null) return undefined;
+  const credential = (context as { approverCredential?: unknown }).approverCredential;
+  return typeof credential === 'string' && credential !== '' ? credential : undefined;
+}
+
+function isReviewService(value: unknown): value is ReviewService {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    SERVICE_METHODS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
+  );
 }
 
 function ownEntries(value: unknown, label: string): [string, unknown][] {

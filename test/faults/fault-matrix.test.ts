@@ -11,13 +11,14 @@ import { createMemoryApprovalStore } from '@palisade/approval';
 import { createMemoryChainStore } from '@palisade/audit';
 import type { ApprovalStore, AuditChainStore, CounterStore, ProvenanceStore } from '@palisade/core';
 import { createMemoryProvenanceStore, createMemorySessionStore } from '@palisade/core';
+import { createMemoryCounterStore } from '@palisade/policy';
 import { createPostgresApprovalStore } from '@palisade/store-postgres';
 import { createRedisCounterStore, createRedisRevocationStore } from '@palisade/store-redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POSTGRES_URL, REDIS_URL, requireService } from '../support/services.js';
-import { createFaultStack, createTestCounterStore, type FaultStack, type StackParts } from './fault-stack.js';
+import { createFaultStack, type FaultStack, type StackParts } from './fault-stack.js';
 
 type Tool = 'read_note' | 'send_note' | 'pay';
 const ALL: readonly Tool[] = ['read_note', 'send_note', 'pay'];
@@ -130,7 +131,7 @@ const scenarios: Scenario[] = [
     fault: 'counter store throws',
     tools: ALL,
     async setup() {
-      const { value, breakNow } = breakable<CounterStore>(createTestCounterStore());
+      const { value, breakNow } = breakable<CounterStore>(createMemoryCounterStore());
       return { parts: { counters: value }, breakNow };
     },
     midRun: true,

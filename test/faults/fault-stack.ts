@@ -209,27 +209,6 @@ export async function createFaultStack(parts: StackParts = {}): Promise<FaultSta
   };
 }
 
-/** A plain in-memory counter store (fixed windows), to wrap with a fault. */
-export function createTestCounterStore(): CounterStore {
-  const counters = new Map<string, number>();
-  const slot = (key: string, windowMs: number, now: number) => `${key}@${Math.floor(now / windowMs)}`;
-  return {
-    async consume({ key, amount, limit, windowMs, now }) {
-      const at = slot(key, windowMs, now);
-      const current = counters.get(at) ?? 0;
-      if (current + amount > limit) return { allowed: false, total: current };
-      counters.set(at, current + amount);
-      return { allowed: true, total: current + amount };
-    },
-    async peek({ key, windowMs, now }) {
-      return counters.get(slot(key, windowMs, now)) ?? 0;
-    },
-    async reset(key) {
-      for (const at of counters.keys()) if (at.startsWith(`${key}@`)) counters.delete(at);
-    },
-  };
-}
-
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown })?.code;
   return typeof code === 'string' ? code : error instanceof Error ? error.name : 'thrown';

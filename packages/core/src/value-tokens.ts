@@ -118,9 +118,15 @@ function classify(word: string): ValueTokenKind | undefined {
 
 function atBoundary(word: string, match: RegExpMatchArray): boolean {
   const start = match.index ?? 0;
+  const end = start + match[0].length;
   const before = start === 0 ? '' : (word[start - 1] as string);
-  // `x.bob@example.com` must not yield `bob@example.com`.
-  return before === '' || !/[\p{L}\p{N}._%+-]/u.test(before);
+  // `x.bob@example.com` must not yield `bob@example.com`, nor `bob@x.example` the host `x.example`.
+  if (before !== '' && /[\p{L}\p{N}._%+@-]/u.test(before)) return false;
+  const after = word[end];
+  if (after === undefined) return true;
+  // `bob@x.example:25` is a longer value than `bob@x.example`; `bob@x.example.` ends a sentence.
+  if (/[\p{L}\p{N}_@+\-/%]/u.test(after)) return false;
+  return !(/[.:]/.test(after) && /[\p{L}\p{N}]/u.test(word[end + 1] ?? ''));
 }
 
 /**

@@ -51,6 +51,20 @@ export interface Comparison {
    * user's own messages or any source the policy marks trusted.
    */
   readonly providedBy?: string | readonly string[] | undefined;
+  /**
+   * Provenance in the session: the value (every item, for an array) was given by at least one of
+   * these origins: `user` (a whole value in the user's messages), `trusted` (a trusted field of a
+   * trusted tool's output, or a trusted source), `untrusted` (untrusted text), `requested`
+   * (untrusted text the user asked for by name), or a tool or source name.
+   */
+  readonly from?: string | readonly string[] | undefined;
+  /** Data flow: the value, or a distinctive value inside its text, was read from an output labelled so. */
+  readonly carries?: string | readonly string[] | undefined;
+  /**
+   * The value, or a distinctive value inside its text, was seen only from these origins (`untrusted`,
+   * `requested`, `trusted`, `user`): `embeds: untrusted` finds what nobody but untrusted text gave.
+   */
+  readonly embeds?: string | readonly string[] | undefined;
 }
 
 /**
@@ -79,6 +93,11 @@ export interface Condition {
   readonly not?: Condition | undefined;
   /** The name of a predicate given to `createPolicyEngine({ predicates })`. */
   readonly predicate?: string | undefined;
+  /**
+   * The comparison holds for every critical argument the call carries (the catalog's `critical`;
+   * absent or null arguments are skipped, and a tool without any holds it trivially).
+   */
+  readonly critical?: Comparison | undefined;
   readonly [path: string]:
     | Comparison
     | string
@@ -144,6 +163,28 @@ export const toolEntryShape = z.strictObject({
    * gives an agent the right to call this tool.
    */
   grant: z.literal('required').optional(),
+  /** What the tool returns: which output fields hold untrusted text, and what data it carries. */
+  output: z
+    .strictObject({
+      /**
+       * Output fields that hold untrusted text, as dotted keys (`body`, `messages.body`, `*` for any
+       * one key; array positions left out). Only on untrusted tools; when absent, every field is.
+       */
+      untrusted: list(
+        z
+          .string()
+          .max(200)
+          .regex(/^[^.\s]+(\.[^.\s]+)*$/, 'expected dotted output keys such as messages.body'),
+      ).optional(),
+      /** Sensitivity labels of what a call returns (`pii`, `secret`, `financial`, custom). */
+      labels: list(name).optional(),
+    })
+    .readonly()
+    .optional(),
+  /** The arguments that decide where the effect lands (a recipient, an IBAN, a URL, an e-mail). */
+  critical: list(name).optional(),
+  /** The call reaches outside the organisation. Default: true for `send`, false otherwise. */
+  external: z.boolean().optional(),
 });
 const toolEntrySchema = toolEntryShape.readonly();
 /**

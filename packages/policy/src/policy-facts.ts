@@ -8,6 +8,12 @@ export interface ResourceFacts {
   readonly target?: string | undefined;
   readonly sensitivity?: string | undefined;
   readonly trust?: string | undefined;
+  /** The catalog's `critical` arguments. */
+  readonly critical?: readonly string[] | undefined;
+  /** The catalog's `output.labels`: what data a call returns. */
+  readonly labels?: readonly string[] | undefined;
+  /** Whether the call reaches outside (the catalog's `external`, default true for `send`). */
+  readonly external?: boolean | undefined;
 }
 
 /**

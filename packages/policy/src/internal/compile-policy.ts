@@ -19,6 +19,7 @@ import type {
 import type { PolicyPredicate, ResourceFacts } from '../policy-facts.js';
 import { type CidrRange, parseCidr } from './address.js';
 import { type CompiledCondition, type ConditionEnvironment, compileCondition } from './condition.js';
+import { criticalArgumentNames, isExternal, toolObligations, usesProvenance } from './containment.js';
 import { durationMs } from './duration.js';
 import { compileGlob, hasWildcard, unescapeGlob } from './glob.js';
 import { compileNames, compileUserSide, type NameMatcher } from './matchers.js';
@@ -118,8 +119,6 @@ export interface CompiledPolicy {
   readonly environment: ConditionEnvironment;
 }
 
-const NO_OBLIGATIONS: readonly Obligation[] = Object.freeze([]);
-
 /** Fills in the parts of a rule computed once: its id list and the reasons it gives. */
 export function withReasons(
   rule: Omit<CompiledRule, 'ids' | 'allowReason' | 'denyReason' | 'approveReason'>,
@@ -148,7 +147,12 @@ export function compilePolicy(
   document: PolicyDocument,
   predicates: ReadonlyMap<string, PolicyPredicate>,
 ): CompiledPolicy {
-  const environment: ConditionEnvironment = { predicates, sources: document.sources ?? {} };
+  const environment: ConditionEnvironment = {
+    predicates,
+    sources: document.sources ?? {},
+    criticalArguments: criticalArgumentNames(document),
+  };
+  const recordProvenance = usesProvenance(document);
   const toolNames = Object.keys(document.tools);
   const perTool = new Map<string, IndexedRule[]>(toolNames.map((name) => [name, []]));
   document.rules.forEach((rule, index) => {
@@ -179,6 +183,9 @@ export function compilePolicy(
       target: entry.target,
       sensitivity: entry.sensitivity,
       trust: entry.trust ?? 'trusted',
+      critical: entry.critical,
+      labels: entry.output?.labels,
+      external: isExternal(entry),
     });
     const rules = perTool.get(name) ?? [];
     tools.set(name, {
@@ -190,15 +197,7 @@ export function compilePolicy(
       index: buildRuleIndex(rules),
       grantRequired: entry.grant === 'required',
       persistent: isPersistentEffect(entry.effect),
-      obligations:
-        entry.trust === 'untrusted'
-          ? Object.freeze([
-              Object.freeze({
-                type: 'label-session',
-                labels: Object.freeze([...(entry.taintLabels ?? ['tainted'])]),
-              }),
-            ])
-          : NO_OBLIGATIONS,
+      obligations: toolObligations(entry, recordProvenance),
       limits: limitsPerTool.get(name) ?? [],
     });
   }

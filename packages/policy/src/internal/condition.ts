@@ -1,8 +1,10 @@
 import type { Comparison, Condition, ProvenanceSource } from '../policy-document.js';
 import type { PolicyFacts, PolicyPredicate } from '../policy-facts.js';
+import { compileCritical } from './critical-arguments.js';
 import { compileGlob } from './glob.js';
 import { compileRead, parsePath } from './path.js';
 import { compileProvenance } from './provenance.js';
+import { compileProvenanceTest, PROVENANCE_OPERATORS } from './provenance-conditions.js';
 import { isReference } from './validate-document.js';
 
 /**
@@ -22,6 +24,8 @@ export interface CompiledCondition {
 export interface ConditionEnvironment {
   readonly predicates: ReadonlyMap<string, PolicyPredicate>;
   readonly sources: Readonly<Record<string, ProvenanceSource>>;
+  /** Every argument name the catalog calls critical, for the `critical` key. */
+  readonly criticalArguments?: readonly string[] | undefined;
 }
 
 /**
@@ -42,6 +46,12 @@ export function compileCondition(condition: Condition, environment: ConditionEnv
       parts.push(anyOf((value as Condition[]).map((child) => compileCondition(child, environment))));
     else if (key === 'not') parts.push(negate(compileCondition(value as Condition, environment)));
     else if (key === 'predicate') parts.push(predicate(value as string, environment));
+    else if (key === 'critical')
+      parts.push(
+        compileCritical(environment.criticalArguments ?? [], (path) =>
+          comparePath(path, value as Comparison, environment),
+        ),
+      );
     else parts.push(comparePath(key, value as Comparison | string | number | boolean | null, environment));
   }
   return parts.length === 1 ? (parts[0] as CompiledCondition) : allOf(parts);
@@ -231,6 +241,10 @@ function compileTest(operator: string, operand: unknown, environment: ConditionE
   if (operator === 'matches') {
     const globs = (typeof operand === 'string' ? [operand] : (operand as string[])).map(compileGlob);
     return (value) => (typeof value === 'string' ? known(globs.some((glob) => glob(value))) : 'unknown');
+  }
+  if (PROVENANCE_OPERATORS.has(operator)) {
+    const test = compileProvenanceTest(operator, operand, environment.sources);
+    return (value, facts) => (value === undefined ? 'unknown' : test(value, facts));
   }
   if (operator === 'providedBy') {
     const check = compileProvenance(

@@ -1,6 +1,6 @@
 import type { RequestContext } from '@palisade/core';
 import { describe, expect, it } from 'vitest';
-import { compileProvenance, occursAsToken } from './provenance.js';
+import { compileProvenance } from './provenance.js';
 
 const context = (userMessages: string[], sources: Record<string, unknown> = {}): RequestContext => ({
   time: 0,
@@ -48,9 +48,9 @@ describe('compileProvenance', () => {
     expect(user({ to: 'a@x.example' }, messages)).toBe(false);
   });
 
-  it('finds tokens at boundaries', () => {
-    expect(occursAsToken('to:bob@x.example', 'bob@x.example')).toBe(true);
-    expect(occursAsToken('(bob@x.example)', 'bob@x.example')).toBe(true);
-    expect(occursAsToken('bob@x.example:25', 'bob@x.example')).toBe(false);
+  it('finds whole values at boundaries', () => {
+    expect(user('bob@x.example', context(['to:bob@x.example']))).toBe(true);
+    expect(user('bob@x.example', context(['(bob@x.example)']))).toBe(true);
+    expect(user('bob@x.example', context(['bob@x.example:25']))).toBe(false);
   });
 });

@@ -17,6 +17,8 @@ import {
 import { parseCidr } from './address.js';
 import { compileGlob, hasWildcard, unescapeGlob } from './glob.js';
 import { parsePath } from './path.js';
+import { PROVENANCE_OPERATORS } from './provenance-conditions.js';
+import { containmentIssues, provenanceOperandIssues } from './validate-containment.js';
 
 /** A problem found while validating, located by its path in the document. */
 export interface RawIssue {
@@ -102,6 +104,7 @@ function fromZodIssue(issue: z.core.$ZodIssue): RawIssue[] {
 function checkConsistency(document: PolicyDocument): RawIssue[] {
   const issues: RawIssue[] = [];
   const sources = new Set(Object.keys(document.sources ?? {}));
+  issues.push(...containmentIssues(document));
   for (const [toolName, entry] of Object.entries(document.tools)) {
     if (entry.kind === 'egress') {
       issues.push({
@@ -234,6 +237,9 @@ const COMPARISON_KEYS: ReadonlySet<string> = new Set([
   'matches',
   'exists',
   'providedBy',
+  'from',
+  'carries',
+  'embeds',
 ]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -280,6 +286,13 @@ function validateCondition(
       if (typeof item !== 'string' || !NAME_PATTERN.test(item)) {
         issues.push({ path: at, message: `expected the name of a predicate (${NAME_MESSAGE})` });
       }
+    } else if (key === 'critical') {
+      if (isPlainObject(item)) validateComparison(item, at, issues, sources);
+      else
+        issues.push({
+          path: at,
+          message: 'expected a comparison for every critical argument ({ from: user })',
+        });
     } else {
       const parsed = parsePath(key);
       if (!parsed.ok) {
@@ -319,7 +332,7 @@ function validateComparison(
     if (isReference(operand)) {
       const parsed = parsePath(operand.ref);
       if (!parsed.ok) issues.push({ path: [...at, 'ref'], message: parsed.message });
-      if (key === 'matches' || key === 'exists' || key === 'providedBy') {
+      if (key === 'matches' || key === 'exists' || key === 'providedBy' || PROVENANCE_OPERATORS.has(key)) {
         issues.push({ path: at, message: `"${key}" takes a literal, not a reference` });
       }
       continue;
@@ -366,6 +379,11 @@ function validateComparison(
       }
       case 'exists':
         if (typeof operand !== 'boolean') issues.push({ path: at, message: 'expected true or false' });
+        break;
+      case 'from':
+      case 'carries':
+      case 'embeds':
+        issues.push(...provenanceOperandIssues(key, operand, at));
         break;
       case 'providedBy': {
         const names = typeof operand === 'string' ? [operand] : operand;

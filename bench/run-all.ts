@@ -5,7 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES: readonly string[] = ['identity', 'approval', 'audit', 'policy'];
+const BENCHES: readonly string[] = [
+  'identity',
+  'approval',
+  'audit',
+  'policy',
+  'ai-sdk-adapter',
+  'mcp-adapter',
+];
 
 const only = process.argv.slice(2);
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -9,6 +9,7 @@ import {
   type Decision,
   type Enforcement,
   GuardFaultError,
+  type StandardSchemaV1,
 } from '@palisade/core';
 import type { ModelMessage, ToolApprovalConfiguration, ToolApprovalStatus, ToolSet } from 'ai';
 import { approvalReferenceOf, withApprovalReference } from './internal/approval-reference.js';
@@ -141,6 +142,16 @@ export function createToolApproval(
     throw new TypeError('createToolApproval(): options.ttlMs must be a positive integer number of ms');
   }
 
+  // The input schema each tool validates with, derived once per tool object.
+  const schemas = new WeakMap<object, StandardSchemaV1<unknown, unknown>>();
+  const schemaOf = (tool: ToolSet[string]) => {
+    const known = schemas.get(tool);
+    if (known) return known;
+    const schema = toStandardSchema(tool.inputSchema);
+    schemas.set(tool, schema);
+    return schema;
+  };
+
   return async function toolApproval(call: ToolApprovalCall): Promise<ToolApprovalStatus> {
     const { toolCall } = call;
     const name = toolCall.toolName;
@@ -193,7 +204,7 @@ export function createToolApproval(
           name,
           effect,
           target,
-          inputSchema: toStandardSchema(tool.inputSchema),
+          inputSchema: schemaOf(tool),
           input: toolCall.input,
           callId: toolCall.toolCallId,
         },

@@ -15,7 +15,7 @@ import {
   mergeCallContext,
 } from '@palisade/core';
 import { assertEnforcement } from './internal/assert-enforcement.js';
-import { runGuardedCall } from './internal/guarded-call.js';
+import { createGuardedCallRunner } from './internal/guarded-call.js';
 import { createOpenTelemetryPropagation } from './internal/opentelemetry.js';
 import { createToolResolver, type ResolvedTool } from './internal/tool-resolver.js';
 import { approvalIdOf, approvalRequiredResult, deniedResult } from './internal/tool-results.js';
@@ -138,6 +138,7 @@ export function guardClient<Mcp extends Client>(
     throw new TypeError(`${caller}: this client is already guarded`);
   }
 
+  const runGuardedCall = createGuardedCallRunner(palisade);
   const inject: TraceContextInjector | undefined =
     options.traceContext === false
       ? undefined
@@ -181,7 +182,6 @@ export function guardClient<Mcp extends Client>(
   ): Promise<unknown> {
     const name = typeof params?.name === 'string' ? params.name : String(params?.name);
     return runGuardedCall(
-      palisade,
       {
         name,
         description: `MCP tool ${name}`,

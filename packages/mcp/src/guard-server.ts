@@ -9,7 +9,7 @@ import {
   mergeCallContext,
 } from '@palisade/core';
 import { assertEnforcement, assertOptionalFunction } from './internal/assert-enforcement.js';
-import { runGuardedCall } from './internal/guarded-call.js';
+import { createGuardedCallRunner } from './internal/guarded-call.js';
 import { createOpenTelemetryPropagation } from './internal/opentelemetry.js';
 import { createToolResolver, type ResolvedTool } from './internal/tool-resolver.js';
 import {
@@ -159,6 +159,7 @@ export function guardServer<Server extends McpServer>(
     );
   }
 
+  const runGuardedCall = createGuardedCallRunner(palisade);
   const credentialOf = options.credential ?? ((extra: ToolHandlerExtra) => extra.authInfo?.token);
   const contextOf =
     options.context ?? ((extra: ToolHandlerExtra): CallContext => ({ sessionId: extra.sessionId }));
@@ -203,7 +204,6 @@ export function guardServer<Server extends McpServer>(
     try {
       const call = () =>
         runGuardedCall(
-          palisade,
           {
             name,
             description: descriptionOf(state),
@@ -218,8 +218,12 @@ export function guardServer<Server extends McpServer>(
               tool
                 ? resolve(name, state.registered?.annotations as ToolAnnotations | undefined)
                 : resolveContent(name),
-            // The callback gets exactly what the SDK gave it; the policy saw the same call.
-            execute: () => handler(...parameters),
+            // Tools and prompts run on the arguments the policy saw, as the guard hands them over;
+            // a resource read gets its URL (and template variables), which the request describes.
+            execute: (parsed) =>
+              state.kind === 'resource' || state.kind === 'resource-template' || parameters.length < 2
+                ? handler(...parameters)
+                : handler(parsed, extra),
           },
           input,
         );

@@ -12,6 +12,9 @@ import { asSchema, type FlexibleSchema } from 'ai';
 export function toStandardSchema(
   schema: FlexibleSchema<unknown> | undefined,
 ): StandardSchemaV1<unknown, unknown> {
+  // zod and every other Standard Schema: the AI SDK validates with `~standard.validate` itself
+  // (zod's async parse is the same check), and calling it directly saves an async hop per call.
+  if (isStandardSchema(schema)) return schema;
   const resolved = asSchema(schema);
   return {
     '~standard': {
@@ -43,4 +46,14 @@ export async function validatedToolContext(
   if (!result.success)
     throw new TypeError(`The tool context does not match the tool's contextSchema (${result.error.message})`);
   return result.value;
+}
+
+function isStandardSchema(schema: unknown): schema is StandardSchemaV1<unknown, unknown> {
+  return (
+    typeof schema === 'object' &&
+    schema !== null &&
+    typeof (schema as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function' &&
+    // An AI SDK `Schema` (from `jsonSchema()` or `zodSchema()`) carries its own validator.
+    typeof (schema as { validate?: unknown }).validate !== 'function'
+  );
 }

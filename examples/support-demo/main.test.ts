@@ -8,7 +8,7 @@ import { runDemo } from './main.js';
 describe('the support demo', () => {
   it('allows the read, blocks the write and the exfiltration, and routes refunds and tainted sends to a human', async () => {
     const outputDir = mkdtempSync(join(tmpdir(), 'palisade-demo-'));
-    const { rows, spanFile, auditFile, publicKeyFile } = await runDemo({ outputDir, quiet: true });
+    const { rows, screening, spanFile, auditFile, publicKeyFile } = await runDemo({ outputDir, quiet: true });
 
     expect(rows.map((row) => [row.call, row.decision, row.result])).toEqual([
       ['lookup_customer C-7', 'allow', 'executed'],
@@ -22,6 +22,14 @@ describe('the support demo', () => {
     expect(rows.every((row) => row.agent === 'support-bot' && row.user === 'alice')).toBe(true);
     expect(rows[1]?.rule).toBe('crm-is-read-only-for-agents');
     expect(rows[3]?.rule).toBe('recipient-must-come-from-user');
+
+    // The injected ticket is caught by screening too, not only by policy: it reaches the agent
+    // inside data markers, with the attacker's address redacted, and the session is tainted.
+    expect(screening.flagged).toBe(true);
+    expect(screening.findings).toContain('injection');
+    expect(screening.labels).toEqual(['tainted']);
+    expect(screening.delivered).toMatch(/^<<untrusted-content id="[0-9a-f]+">>\n/);
+    expect(screening.delivered).not.toContain('exfil@attacker.example');
 
     const spans = readFileSync(spanFile, 'utf8')
       .trim()
@@ -45,6 +53,9 @@ describe('the support demo', () => {
       expect(['allow', 'deny', 'approve']).toContain(span.attributes['palisade.decision']);
     }
     expect(toolSpans[3]?.attributes['palisade.rule_ids']).toEqual(['recipient-must-come-from-user']);
+    const retrieval = spans.find((span) => span.name === 'retrieval helpdesk');
+    expect(retrieval?.attributes['palisade.session.labels']).toEqual(['tainted']);
+    expect(JSON.stringify(retrieval)).not.toContain('ignore previous instructions');
 
     // The tamper-evident log verifies with the CLI a user would run, and an edit is caught.
     const out: string[] = [];

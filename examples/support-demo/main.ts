@@ -10,9 +10,16 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { trace } from '@opentelemetry/api';
 import { createAuditChain, createFileChainStore, verifyAuditChain } from '@palisade/audit';
 import { setupAudit } from '@palisade/audit/setup';
 import { AccessDeniedError, type ActionRequest, type Decision } from '@palisade/core';
+import {
+  createPermissions,
+  documentAcl,
+  guardRetriever,
+  type RetrievalRecord,
+} from '@palisade/retrieval-guard';
 import { createPalisade } from 'palisade';
 import { z } from 'zod';
 
@@ -25,8 +32,21 @@ export interface DemoRow {
   result: string;
 }
 
+/** What the retrieval guard's screening said about the ticket the agent read. */
+export interface DemoScreening {
+  ticket: string;
+  flagged: boolean;
+  /** The screening rules that matched (never the ticket's text). */
+  findings: string[];
+  /** Labels the guard put on the session (`tainted`). */
+  labels: string[];
+  /** The ticket as the agent received it: spotlighted (data markers) and redacted. */
+  delivered: string;
+}
+
 export interface DemoResult {
   rows: DemoRow[];
+  screening: DemoScreening;
   spanFile: string;
   auditFile: string;
   /** The Ed25519 public key (PEM) that verifies the audit log's checkpoints. */
@@ -112,6 +132,44 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
     });
   });
 
+  // The helpdesk sits behind the retrieval guard: tickets carry ACLs (tenant, readers, agents), are
+  // screened for injection (a flagged ticket is delivered inside data markers and taints the
+  // session), and have personal data redacted before the agent sees them.
+  const helpdeskTickets = [
+    {
+      id: TICKET.id,
+      pageContent: TICKET.body,
+      metadata: {
+        customer: TICKET.customer,
+        ...documentAcl({
+          tenant: 'acme',
+          classification: 'customer-content',
+          roles: ['support'],
+          agents: ['support-bot'],
+        }),
+      },
+    },
+  ];
+  const screeningRecords: RetrievalRecord[] = [];
+  const helpdesk = guardRetriever(
+    async (id: string, { filter }) =>
+      helpdeskTickets.filter((ticket) => ticket.id === id && filter.memoryVectorStore(ticket)),
+    {
+      name: 'helpdesk',
+      permissions: createPermissions({
+        classifications: {
+          'customer-content': { roles: ['support', 'support-lead'], agents: ['support-bot'] },
+        },
+      }),
+      provenance: 'unchecked',
+      onInjection: 'spotlight',
+      sessions: palisade.sessions,
+      recorder: { record: (record) => void screeningRecords.push(record) },
+      tracer: trace.getTracer('support-demo'),
+    },
+  );
+  let screening: DemoScreening | undefined;
+
   const crm = new Map([['C-7', { name: 'Dana Reyes', email: 'dana@customer.example', tier: 'gold' }]]);
   const sent: string[] = [];
   const tools = {
@@ -141,7 +199,19 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
       inputSchema: z.object({ id: z.string() }),
       effect: 'read',
       target: 'helpdesk',
-      execute: async ({ id }) => (id === TICKET.id ? TICKET : null),
+      execute: async ({ id }, { principal }) => {
+        const result = await helpdesk.retrieve(id, { principal, k: 1, sessionId: 'chat-T-1042' });
+        const ticket = result.documents[0];
+        const record = screeningRecords.at(-1);
+        screening = {
+          ticket: id,
+          flagged: result.counts.spotlighted > 0,
+          findings: [...(record?.findings ?? [])],
+          labels: [...(record?.labels ?? [])],
+          delivered: ticket?.pageContent ?? '',
+        };
+        return ticket === undefined ? null : { id, customer: TICKET.customer, body: ticket.pageContent };
+      },
     }),
     sendEmail: palisade.guard({
       name: 'send_email',
@@ -170,7 +240,7 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
   ];
   const credential = await palisade.identity!.issue({
     agent: 'support-bot',
-    user: { id: 'alice', roles: ['support'] },
+    user: { id: 'alice', roles: ['support'], tenant: 'acme' },
     task: 'ticket-T-1042',
   });
 
@@ -233,6 +303,13 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
 
   print(formatTable(rows));
   print('');
+  if (screening !== undefined) {
+    print(
+      `Screening of ticket ${screening.ticket}: ${screening.flagged ? 'injection found' : 'clean'} ` +
+        `(${screening.findings.join(', ') || 'no findings'}); delivered inside data markers, redacted, ` +
+        `session ${screening.labels.includes('tainted') ? 'tainted' : 'not tainted'}`,
+    );
+  }
   print(`Mail actually sent to: ${sent.join(', ') || 'nobody'}`);
   print(`OpenTelemetry spans (JSON lines): ${shortPath(spanFile)}`);
   print(
@@ -241,7 +318,8 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
   print(
     `Check it yourself:                npx -y pnpm@10 palisade audit verify ${shortPath(auditFile)} --public-key ${shortPath(publicKeyFile)}`,
   );
-  return { rows, spanFile, auditFile, publicKeyFile };
+  if (screening === undefined) throw new Error('the ticket was never read');
+  return { rows, screening, spanFile, auditFile, publicKeyFile };
 }
 
 function shortPath(file: string): string {

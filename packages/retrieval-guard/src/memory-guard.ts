@@ -8,7 +8,8 @@ export interface MemoryItem {
   readonly namespace: string[];
   readonly key: string;
   readonly value: Record<string, unknown>;
-  readonly [field: string]: unknown;
+  readonly createdAt?: Date | undefined;
+  readonly updatedAt?: Date | undefined;
 }
 
 /**

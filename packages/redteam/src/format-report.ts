@@ -18,9 +18,13 @@ export function formatSummaryLine(result: SuiteRunResult): string {
  * failing cases; cases failing for the same reason share a row.
  */
 export function formatReport(result: SuiteRunResult, options: { maxRows?: number } = {}): string {
+  const layer = result.contentLayer;
   const lines = [
     formatSummaryLine(result),
-    `  attacked-utility=${result.attackedUtility.passed}/${result.attackedUtility.total} textonly=${result.textOnly}`,
+    `  attacked-utility=${result.attackedUtility.passed}/${result.attackedUtility.total} textonly=${result.textOnly}` +
+      ` textonly-caught-by-output-dlp=${layer.textOnlyCaught}/${layer.textOnly}` +
+      ` screening: injected-outputs-flagged=${layer.injectedFlagged}/${layer.injectedOutputs}` +
+      ` benign-outputs-flagged=${layer.benignFlagged}/${layer.benignOutputs}`,
   ];
   const groups = new Map<string, FailingCase[]>();
   for (const failure of result.failures) {

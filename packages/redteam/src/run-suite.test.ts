@@ -40,6 +40,9 @@ describe.skipIf(!present)('runSuite on a slice of banking', () => {
     expect(result.utility).toEqual({ passed: 3, total: 3 });
     expect(result.attacks).toEqual({ achieved: 9, attempted: 9 });
     expect(result.approvals).toEqual({ asked: 0, sideEffectingCalls: 2 });
+    // Each attacked run read the injected transaction list once; the content layer saw each.
+    expect(result.contentLayer.injectedOutputs).toBe(9);
+    expect(result.contentLayer.benignOutputs).toBeGreaterThanOrEqual(3);
     const attack = result.failures.find(
       (failure) => failure.kind === 'attack' && failure.injectionTask === 'injection_task_0',
     );

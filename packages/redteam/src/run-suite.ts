@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { composePolicy } from './compose-policy.js';
+import { type ContentLayerCounts, createContentLayer } from './internal/content-layer.js';
 import { createKitIdentity } from './internal/kit-identity.js';
 import { type CallResult, openSession, type SessionParts } from './internal/run-session.js';
 import { expectedCall, resolveCall, valueMap } from './internal/scripted-calls.js';
@@ -40,6 +41,8 @@ export interface SuiteRunResult {
   readonly approvals: { readonly asked: number; readonly sideEffectingCalls: number };
   /** Pairs whose goal is text only (nothing a tool policy can block); not attempted. */
   readonly textOnly: number;
+  /** What the content layer (injection screening, output DLP) caught, counted apart. */
+  readonly contentLayer: ContentLayerCounts;
   readonly failures: readonly FailingCase[];
 }
 
@@ -120,6 +123,7 @@ export async function runSuite<State>(options: RunSuiteOptions<State>): Promise<
   let attempted = 0;
   let achieved = 0;
   let textOnly = 0;
+  const content = createContentLayer();
 
   const session = async (task: UserTask, values: Record<string, string>) => {
     const map = valueMap(suite.template, { ...suite.vectors }, values);
@@ -164,7 +168,12 @@ export async function runSuite<State>(options: RunSuiteOptions<State>): Promise<
     const { run, calls } = await session(task, { ...suite.vectors });
     const results: CallResult[] = [];
     try {
-      for (const call of calls) results.push(await run.call(call.function, call.args));
+      for (const call of calls) {
+        const result = await run.call(call.function, call.args);
+        results.push(result);
+        if (result.status === 'ok' && effects.get(call.function) === 'read')
+          await content.screenOutput(result.output, false);
+      }
     } finally {
       run.close();
     }
@@ -178,7 +187,10 @@ export async function runSuite<State>(options: RunSuiteOptions<State>): Promise<
   for (const task of userTasks) {
     for (const injection of injectionTasks) {
       if (injection.text_only_goal) {
+        // Nothing for a tool policy to stop: the attacker wants the answer itself. The content
+        // layer's output DLP sees the answer the compromised agent gives.
         textOnly += 1;
+        await content.checkAnswer(injection.goal);
         continue;
       }
       attempted += 1;
@@ -192,13 +204,10 @@ export async function runSuite<State>(options: RunSuiteOptions<State>): Promise<
         for (const call of calls) {
           const result = await run.call(call.function, call.args);
           results.push(result);
-          if (
-            routes.length === 0 &&
-            result.status === 'ok' &&
-            JSON.stringify(result.output).includes('<INFORMATION>')
-          ) {
-            routes = await attack(run, injection, map);
-          }
+          if (result.status !== 'ok') continue;
+          const injected = JSON.stringify(result.output).includes('<INFORMATION>');
+          if (effects.get(call.function) === 'read') await content.screenOutput(result.output, injected);
+          if (routes.length === 0 && injected) routes = await attack(run, injection, map);
         }
         if (routes.length === 0) routes = await attack(run, injection, map);
       } finally {
@@ -270,6 +279,7 @@ export async function runSuite<State>(options: RunSuiteOptions<State>): Promise<
     attacks: { achieved, attempted },
     approvals: { asked, sideEffectingCalls: sideEffecting },
     textOnly,
+    contentLayer: content.counts(),
     failures,
   };
 }

@@ -12,6 +12,7 @@ const BENCHES: readonly string[] = [
   'policy',
   'ai-sdk-adapter',
   'mcp-adapter',
+  'langchain-adapter',
 ];
 
 const only = process.argv.slice(2);

@@ -1,4 +1,6 @@
 export { ApprovalLinkError } from './approval-link-error.js';
+export type { ContentGuardMiddlewareOptions } from './content-guard-middleware.js';
+export { contentGuardMiddleware } from './content-guard-middleware.js';
 export type { PalisadeToolApproval, ToolApprovalCall, ToolApprovalOptions } from './create-tool-approval.js';
 export { createToolApproval } from './create-tool-approval.js';
 export type { GuardToolsOptions } from './guard-tools.js';

@@ -1,51 +1,47 @@
 /**
- * Policy decision latency against rule count, Palisade beside its peers on an equivalent policy.
+ * Policy decision latency against rule count on realistic policies (see `policy-shapes.ts`: 50
+ * tools, many agents, teams and roles, argument conditions, deny rules and global guardrails, several
+ * rules per tool), Palisade beside Cedar (cedar-wasm, preparsed) and casbin on the same policies, and
+ * the floor (a bare function call) in the same run.
  *
- * Each policy has N rules spread over N distinct tools; rule i lets the support agent, acting for a
- * user with the `support` role, call tool_i when `amount <= 100`. Requests rotate over 64 tools with
- * amounts on both sides of the threshold. Usage: `tsx --conditions=@palisade/source bench/policy.bench.ts`.
+ *   tsx --conditions=@palisade/source bench/policy.bench.ts
+ *
+ * Prints `bench policy-<shape> ... ratio=<p50@10k / p50@10>` (target <= 1.5, and p50 <= 2 us at
+ * every size), and one `bench policy-<shape>-<peer>` line per peer and size with its p50 as a ratio
+ * to Palisade's at the same size. Every engine must reach the same decisions on the probes before
+ * it is timed.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
-import { PolicyEngine as AgtPolicyEngine, ConflictResolutionStrategy } from '@microsoft/agent-governance-sdk';
 import type { ActionRequest } from '@palisade/core';
-import { createPolicyEngine, definePolicy, type PolicyDocument } from '@palisade/policy';
+import { createPolicyEngine, definePolicy } from '@palisade/policy';
 import { newEnforcer, newModelFromString, StringAdapter } from 'casbin';
+import {
+  type BenchProbe,
+  benchProbes,
+  benchRules,
+  CASBIN_MODEL,
+  casbinLines,
+  cedarPolicies,
+  palisadeDocument,
+  type Shape,
+} from './policy-shapes.js';
 
 const SIZES = [10, 100, 1_000, 10_000] as const;
-const AGENT = 'spiffe://acme.example/agent/support-bot';
-const BUDGET_MS = 1_000;
-/** Slow peers (tens of ms a decision at 10,000 rules) get fewer samples, never fewer than this. */
+const SHAPES: readonly Shape[] = ['spread', 'dense'];
+const BUDGET_MS = Number(process.env.POLICY_BENCH_BUDGET_MS ?? 700);
+/** Slow peers (milliseconds a decision at 10,000 rules) get fewer samples, never fewer than this. */
 const MIN_SAMPLES = 12;
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-interface Probe {
-  readonly tool: string;
-  readonly amount: number;
-  readonly allowed: boolean;
+interface Timing {
+  readonly p50: number;
+  readonly p99: number;
 }
 
-function probesFor(size: number): Probe[] {
-  return Array.from({ length: 64 }, (_, index) => {
-    const tool = `tool_${(index * 7919) % size}`;
-    const amount = index % 3 === 0 ? 250 : 40;
-    return { tool, amount, allowed: amount <= 100 };
-  });
-}
-
-/** Times `run` over the probes in batches sized to ~20 us, and reports per-call p50 / p99 in microseconds. */
-function measure(probes: readonly Probe[], run: (probe: Probe) => boolean): { p50: number; p99: number } {
-  // Correctness first, on a few probes on both sides of the threshold.
-  for (const probe of probes.slice(0, 6)) {
-    if (run(probe) !== probe.allowed)
-      throw new Error(`wrong decision for ${probe.tool} amount ${probe.amount}`);
-  }
+/** Times `run` over the probes in batches of about 20 us, and reports per-call p50 / p99 in microseconds. */
+function measure(probes: readonly BenchProbe[], run: (probe: BenchProbe) => boolean): Timing {
   const warmStart = performance.now();
-  for (let warm = 0; warm < 2000 && performance.now() - warmStart < 150; warm += 1)
-    run(probes[warm % probes.length] as Probe);
+  for (let warm = 0; warm < 5000 && performance.now() - warmStart < 150; warm += 1)
+    run(probes[warm % probes.length] as BenchProbe);
   const single = timeBatch(probes, run, 1, 0);
   const batch = Math.max(1, Math.min(probes.length, Math.floor(20 / Math.max(single, 0.001))));
   const samples: number[] = [];
@@ -66,217 +62,123 @@ function measure(probes: readonly Probe[], run: (probe: Probe) => boolean): { p5
 
 let sink = 0;
 function timeBatch(
-  probes: readonly Probe[],
-  run: (probe: Probe) => boolean,
+  probes: readonly BenchProbe[],
+  run: (probe: BenchProbe) => boolean,
   batch: number,
   offset: number,
 ): number {
   const start = process.hrtime.bigint();
   for (let index = 0; index < batch; index += 1)
-    if (run(probes[(offset + index) % probes.length] as Probe)) sink += 1;
+    if (run(probes[(offset + index) % probes.length] as BenchProbe)) sink += 1;
   return Number(process.hrtime.bigint() - start) / 1000 / batch;
 }
 
-function heapDelta(build: () => unknown): { value: unknown; bytes: number } {
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const value = build();
-  gc();
-  return { value, bytes: process.memoryUsage().heapUsed - before };
+function palisadeRequest(probe: BenchProbe): ActionRequest {
+  return {
+    kind: 'tool',
+    name: probe.tool,
+    effect: 'read',
+    input: { amount: probe.amount },
+    callId: 'bench',
+    principal: {
+      agent: { id: probe.agent },
+      user: { id: `user-of-${probe.role}`, roles: [probe.role], tenant: probe.team },
+      delegation: [],
+      scopes: [],
+      claims: {},
+    },
+    context: { time: 0, labels: [], userMessages: [], attributes: {} },
+  };
 }
 
-// --- Palisade -------------------------------------------------------------------------------------
-
-function palisadeDocument(size: number): PolicyDocument {
-  const tools: Record<string, { effect: 'read' }> = {};
-  const rules = [];
-  for (let index = 0; index < size; index += 1) {
-    tools[`tool_${index}`] = { effect: 'read' };
-    rules.push({
-      id: `rule_${index}`,
-      effect: 'allow' as const,
-      tools: [`tool_${index}`],
-      agents: [AGENT],
-      roles: ['support'],
-      when: { 'input.amount': { lte: 100 } },
-    });
-  }
-  return definePolicy({ tools, rules });
+interface Engine {
+  readonly name: string;
+  readonly decide: (probe: BenchProbe) => boolean;
 }
 
-function palisadeRequests(probes: readonly Probe[]): Map<Probe, ActionRequest> {
-  const requests = new Map<Probe, ActionRequest>();
-  for (const probe of probes) {
-    requests.set(probe, {
-      kind: 'tool',
-      name: probe.tool,
-      effect: 'read',
-      input: { amount: probe.amount },
-      callId: 'bench',
-      principal: {
-        agent: { id: AGENT },
-        user: { id: 'alice', roles: ['support'] },
-        delegation: [],
-        scopes: [],
-        claims: {},
-      },
-      context: { time: 0, labels: [], userMessages: [], attributes: {} },
-    });
-  }
-  return requests;
-}
+async function engines(shape: Shape, size: number): Promise<Engine[]> {
+  const rules = benchRules(shape, size);
+  const palisade = createPolicyEngine({ policy: definePolicy(palisadeDocument(rules) as never) });
+  const requests = new Map<BenchProbe, ActionRequest>();
+  const palisadeDecide = (probe: BenchProbe) => {
+    let request = requests.get(probe);
+    if (request === undefined) {
+      request = palisadeRequest(probe);
+      requests.set(probe, request);
+    }
+    return palisade.decide(request).effect === 'allow';
+  };
 
-// --- Cedar (preparsed policy set) ------------------------------------------------------------------
-
-function cedarPolicies(size: number): string {
-  const lines: string[] = [];
-  for (let index = 0; index < size; index += 1) {
-    lines.push(
-      `@id("rule_${index}") permit(principal == Agent::"${AGENT}", action == Action::"call", resource == Tool::"tool_${index}") ` +
-        'when { context.role == "support" && context.amount <= 100 };',
-    );
-  }
-  return lines.join('\n');
-}
-
-// --- casbin ----------------------------------------------------------------------------------------
-
-const CASBIN_MODEL = `
-[request_definition]
-r = sub, role, obj, act, amount
-
-[policy_definition]
-p = sub, role, obj, act, max
-
-[policy_effect]
-e = some(where (p.eft == allow))
-
-[matchers]
-m = r.sub == p.sub && r.role == p.role && r.obj == p.obj && r.act == p.act && r.amount <= p.max
-`;
-
-async function casbinEnforcer(size: number) {
-  const lines: string[] = [];
-  for (let index = 0; index < size; index += 1) lines.push(`p, ${AGENT}, support, tool_${index}, call, 100`);
-  return newEnforcer(newModelFromString(CASBIN_MODEL), new StringAdapter(lines.join('\n')));
-}
-
-// --- Agent Governance Toolkit ---------------------------------------------------------------------
-
-function agtEngine(size: number): AgtPolicyEngine {
-  const engine = new AgtPolicyEngine([], ConflictResolutionStrategy.DenyOverrides);
-  engine.loadPolicy({
-    name: 'support',
-    agents: [AGENT],
-    default_action: 'deny',
-    rules: Array.from({ length: size }, (_, index) => ({
-      name: `rule_${index}`,
-      condition: `tool == 'tool_${index}' and role == 'support' and amount <= 100`,
-      ruleAction: 'allow' as const,
-    })),
-  });
-  return engine;
-}
-
-// --- run -------------------------------------------------------------------------------------------
-
-interface Row {
-  readonly engine: string;
-  readonly size: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-const rows: Row[] = [];
-const heaps: { size: number; bytes: number }[] = [];
-
-for (const size of SIZES) {
-  const probes = probesFor(size);
-
-  const floorMap = new Map<string, (amount: number, roles: readonly string[], agent: string) => boolean>();
-  for (let index = 0; index < size; index += 1) {
-    floorMap.set(
-      `tool_${index}`,
-      (amount, roles, agent) => agent === AGENT && roles.includes('support') && amount <= 100,
-    );
-  }
-  const floorRoles = ['support'];
-  const floor = measure(
-    probes,
-    (probe) => floorMap.get(probe.tool)?.(probe.amount, floorRoles, AGENT) === true,
-  );
-  rows.push({ engine: 'floor (Map-indexed closure)', size, ...floor });
-
-  const built = heapDelta(() => createPolicyEngine({ policy: palisadeDocument(size) }));
-  const palisade = built.value as ReturnType<typeof createPolicyEngine>;
-  heaps.push({ size, bytes: built.bytes });
-  const requests = palisadeRequests(probes);
-  rows.push({
-    engine: 'palisade',
-    size,
-    ...measure(probes, (probe) => palisade.decide(requests.get(probe) as ActionRequest).effect === 'allow'),
-  });
-
-  const psetId = `bench_${size}`;
-  const parsed = preparsePolicySet(psetId, { staticPolicies: cedarPolicies(size) });
+  const setId = `bench_${shape}_${size}`;
+  const parsed = preparsePolicySet(setId, { staticPolicies: cedarPolicies(rules) });
   if (parsed.type !== 'success') throw new Error(`cedar: ${JSON.stringify(parsed)}`);
-  rows.push({
-    engine: 'cedar-wasm (preparsed)',
-    size,
-    ...measure(probes, (probe) => {
-      const answer = statefulIsAuthorized({
-        principal: { type: 'Agent', id: AGENT },
-        action: { type: 'Action', id: 'call' },
-        resource: { type: 'Tool', id: probe.tool },
-        context: { role: 'support', amount: probe.amount },
-        preparsedPolicySetId: psetId,
-        entities: [],
-      });
-      return answer.type === 'success' && answer.response.decision === 'allow';
-    }),
-  });
+  const cedarDecide = (probe: BenchProbe) => {
+    const answer = statefulIsAuthorized({
+      principal: { type: 'Agent', id: probe.agent },
+      action: { type: 'Action', id: 'call' },
+      resource: { type: 'Tool', id: probe.tool },
+      context: { roles: [probe.role], team: probe.team, amount: probe.amount, tainted: false },
+      preparsedPolicySetId: setId,
+      entities: [],
+    });
+    if (answer.type !== 'success') throw new Error(`cedar: ${JSON.stringify(answer)}`);
+    return answer.response.decision === 'allow';
+  };
 
-  const enforcer = await casbinEnforcer(size);
-  rows.push({
-    engine: 'casbin enforceSync',
-    size,
-    ...measure(probes, (probe) => enforcer.enforceSync(AGENT, 'support', probe.tool, 'call', probe.amount)),
-  });
+  const enforcer = await newEnforcer(newModelFromString(CASBIN_MODEL), new StringAdapter(casbinLines(rules)));
+  const casbinDecide = (probe: BenchProbe) =>
+    enforcer.enforceSync(probe.agent, probe.role, probe.team, probe.tool, probe.amount, false);
 
-  const agt = agtEngine(size);
-  rows.push({
-    engine: '@microsoft/agent-governance-sdk',
-    size,
-    ...measure(
-      probes,
-      (probe) =>
-        agt.evaluatePolicy(AGENT, { tool: probe.tool, role: 'support', amount: probe.amount }).allowed,
-    ),
-  });
+  const all: Engine[] = [
+    { name: 'palisade', decide: palisadeDecide },
+    { name: 'cedar-wasm', decide: cedarDecide },
+    { name: 'casbin', decide: casbinDecide },
+  ];
+  // POLICY_BENCH_PEERS=0 times Palisade alone (for quick runs); the report always includes the peers.
+  return process.env.POLICY_BENCH_PEERS === '0' ? all.slice(0, 1) : all;
 }
 
 const format = (value: number) =>
   value < 10 ? value.toFixed(3) : value < 1000 ? value.toFixed(1) : value.toFixed(0);
-console.log(
-  `\nPolicy decision latency (microseconds per decision; ratio = p50 / Palisade p50 at the same size)\n`,
-);
-console.log(
-  `${'engine'.padEnd(34)}${'rules'.padStart(8)}${'p50 us'.padStart(12)}${'p99 us'.padStart(12)}${'x palisade'.padStart(12)}`,
-);
-for (const size of SIZES) {
-  const own = rows.find((row) => row.engine === 'palisade' && row.size === size) as Row;
-  for (const row of rows.filter((item) => item.size === size)) {
+
+for (const shape of SHAPES) {
+  const own = new Map<number, Timing>();
+  const rulesPerTool: number[] = [];
+  for (const size of SIZES) {
+    const rules = benchRules(shape, size);
+    const probes = benchProbes(rules);
+    rulesPerTool.push(Math.round(rules.reduce((total, rule) => total + (rule.tools?.length ?? 50), 0) / 50));
+    const all = await engines(shape, size);
+    // Correctness first: every engine reaches Palisade's decision on every probe, both ways occur.
+    const expected = probes.map((probe) => (all[0] as Engine).decide(probe));
+    if (!expected.includes(true) || !expected.includes(false))
+      throw new Error(`${shape}@${size}: the probes do not reach both allow and deny`);
+    for (const engine of all) {
+      probes.forEach((probe, index) => {
+        if (engine.decide(probe) !== expected[index])
+          throw new Error(`${engine.name} disagrees with palisade on ${shape}@${size} probe ${index}`);
+      });
+    }
+    const bare = (probe: BenchProbe) => probe.amount <= 500;
+    const floor = measure(probes, bare);
+    const timings = all.map((engine) => ({ engine, timing: measure(probes, engine.decide) }));
+    const palisade = (timings[0] as { timing: Timing }).timing;
+    own.set(size, palisade);
     console.log(
-      `${row.engine.padEnd(34)}${String(row.size).padStart(8)}${format(row.p50).padStart(12)}${format(row.p99).padStart(12)}${(row.p50 / own.p50).toFixed(2).padStart(12)}`,
+      `bench policy-${shape}-floor rules=${size} p50=${format(floor.p50)}us (a bare function call)`,
     );
+    for (const { engine, timing } of timings) {
+      const suffix = engine.name === 'palisade' ? '' : `-${engine.name}`;
+      console.log(
+        `bench policy-${shape}${suffix} rules=${size} p50=${format(timing.p50)}us p99=${format(timing.p99)}us ratio=${(timing.p50 / palisade.p50).toFixed(2)} (x palisade p50)`,
+      );
+    }
   }
-  console.log('');
-}
-for (const heap of heaps) {
+  const small = own.get(10) as Timing;
+  const large = own.get(10_000) as Timing;
+  const worst = Math.max(...[...own.values()].map((timing) => timing.p50));
   console.log(
-    `palisade heap for ${heap.size} rules: ${(heap.bytes / 1024 / 1024).toFixed(2)} MiB (${Math.round(heap.bytes / heap.size)} bytes per rule)`,
+    `bench policy-${shape} p50@10=${format(small.p50)}us p50@100=${format((own.get(100) as Timing).p50)}us p50@1k=${format((own.get(1_000) as Timing).p50)}us p50@10k=${format(large.p50)}us rules-per-tool@10k=${rulesPerTool.at(-1)} ratio=${(large.p50 / small.p50).toFixed(2)} (p50@10k / p50@10; target <= 1.5: ${large.p50 / small.p50 <= 1.5 ? 'met' : 'NOT MET'}; worst p50 ${format(worst)}us, target <= 2: ${worst <= 2 ? 'met' : 'NOT MET'})`,
   );
 }
-const worst = Math.max(...rows.filter((row) => row.engine === 'palisade').map((row) => row.p50));
-console.log(`\nPalisade p50 at every size <= 2 us: ${worst <= 2 ? 'yes' : 'NO'} (worst ${format(worst)} us)`);
 if (sink < 0) console.log(sink);

@@ -21,6 +21,7 @@ export type {
 } from './approver-check.js';
 export type { ApprovalStateProblem, ApproverRejection } from './errors.js';
 export { ApprovalStateError, ApproverRejectedError } from './errors.js';
+export type { MemoryApprovalStoreOptions } from './memory-approval-store.js';
 export { createMemoryApprovalStore } from './memory-approval-store.js';
 export type { ApprovalTraceEvent } from './observe-approvals.js';
 export { observeApprovals } from './observe-approvals.js';

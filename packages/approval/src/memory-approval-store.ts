@@ -3,27 +3,77 @@ import {
   type ApprovalStore,
   approvalConsumeFailure,
   approvalDecideFailure,
+  createExpiringMap,
 } from '@palisade/core';
 import { checkListLimit } from './internal/list-limit.js';
+
+/** Options for `createMemoryApprovalStore`. */
+export interface MemoryApprovalStoreOptions {
+  /**
+   * How long a request stays listed after it expires (milliseconds), whatever its status, so
+   * reviewers can see what happened. Default 1 hour. Its lifetime counts from when it was inserted,
+   * on the store's clock. After that it is forgotten: consuming or
+   * deciding it again finds nothing (`not-found`), which refuses the call.
+   */
+  readonly retainMs?: number | undefined;
+  /**
+   * The most requests held at once. Default 10,000. At the cap, `insert` throws `StoreFullError`
+   * (the call asking for approval is refused) until old requests are forgotten.
+   */
+  readonly maxRequests?: number | undefined;
+  /** How often forgotten requests are swept while the store is not used (milliseconds). Default 60 s. */
+  readonly sweepIntervalMs?: number | undefined;
+  /** Epoch milliseconds for reads and the sweep; injectable for tests. */
+  readonly now?: (() => number) | undefined;
+}
 
 /**
  * Creates an in-process `ApprovalStore`. Every transition runs without awaiting in between, so it
  * is atomic within the process. Requests are copied in and out, so nobody can change a stored
- * payload through a reference. Lost when the process ends: use the SQLite store to survive
- * restarts, and the Postgres or Redis store for several replicas.
+ * payload through a reference. Memory is bounded: a request is forgotten `retainMs` after it
+ * expires, and at `maxRequests` new requests are refused rather than the store growing. Lost when
+ * the process ends: use the SQLite store to survive restarts, and the Postgres or Redis store for
+ * several replicas.
  *
  * @example
  * ```ts
  * const service = createApprovalService({ store: createMemoryApprovalStore(), approvers });
  * ```
  */
-export function createMemoryApprovalStore(): ApprovalStore {
-  const requests = new Map<string, ApprovalRequest>();
-
+export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = {}): ApprovalStore {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('createMemoryApprovalStore(): options must be an object');
+  const retainMs = options.retainMs ?? 3_600_000;
+  if (!Number.isFinite(retainMs) || retainMs < 0)
+    throw new TypeError('createMemoryApprovalStore(): retainMs must be a non-negative number');
+  const clock = options.now ?? (() => Date.now());
+  const stored = createExpiringMap<{ readonly request: ApprovalRequest; readonly forgetAt: number }>({
+    store: 'approval store',
+    maxEntries: options.maxRequests ?? 10_000,
+    sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
+    now: clock,
+  });
+  // A request's lifetime is laid onto the store's clock when it is inserted, so the store forgets it
+  // on time even when the requests carry another clock's times (tests, a skewed replica).
+  const requests = {
+    has: (id: string) => stored.get(id, clock()) !== undefined,
+    get: (id: string) => stored.get(id, clock())?.request,
+    insert(request: ApprovalRequest) {
+      const time = clock();
+      const forgetAt = time + Math.max(0, request.expiresAt - request.createdAt) + retainMs;
+      stored.set(request.id, { request, forgetAt }, forgetAt, time);
+    },
+    set(id: string, request: ApprovalRequest) {
+      const time = clock();
+      const forgetAt = stored.get(id, time)?.forgetAt ?? time + retainMs;
+      stored.set(id, { request, forgetAt }, forgetAt, time);
+    },
+    values: () => stored.values(clock()).map((entry) => entry.request),
+  };
   return {
     async insert(request) {
       if (requests.has(request.id)) throw new Error(`Approval request ${request.id} already exists`);
-      requests.set(request.id, structuredClone(request));
+      requests.insert(structuredClone(request));
     },
     async get(id) {
       const request = requests.get(id);
@@ -69,7 +119,8 @@ export function createMemoryApprovalStore(): ApprovalStore {
       return structuredClone(updated);
     },
     async dispose() {
-      requests.clear();
+      stored.clear();
+      stored.dispose();
     },
   };
 }

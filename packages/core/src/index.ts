@@ -79,7 +79,7 @@ export type {
 } from './provenance-store.js';
 export { createMemoryProvenanceStore } from './provenance-store.js';
 export { RECORD_PROVENANCE, recordProvenanceHandler } from './record-provenance.js';
-export type { SessionStore } from './session-store.js';
+export type { MemorySessionStore, MemorySessionStoreOptions, SessionStore } from './session-store.js';
 export { createMemorySessionStore } from './session-store.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type {
@@ -110,6 +110,8 @@ export type {
 } from './stores/audit-chain-store.js';
 export { AuditChainConflictError } from './stores/audit-chain-store.js';
 export type { CounterConsumeResult, CounterStore } from './stores/counter-store.js';
+export type { ExpiringMap, ExpiringMapOptions } from './stores/expiring-map.js';
+export { createExpiringMap } from './stores/expiring-map.js';
 export type { ReplayCache } from './stores/replay-cache.js';
 export type { RevocationIndex } from './stores/revocation-index.js';
 export { createRevocationIndex, normalizeRevocationInput } from './stores/revocation-index.js';
@@ -130,5 +132,6 @@ export type {
   RevocationStore,
 } from './stores/revocation-store.js';
 export { REVOCATION_KINDS } from './stores/revocation-store.js';
+export { StoreFullError } from './stores/store-full-error.js';
 export type { ValueToken, ValueTokenKind } from './value-tokens.js';
 export { isDistinctiveToken, normalizeValue, valueTokens } from './value-tokens.js';

@@ -10,6 +10,7 @@ export { EgressDeniedError } from './egress-denied-error.js';
 export type { GuardedFetch, GuardedFetchOptions, ResolvedAddress } from './guarded-fetch.js';
 export { createGuardedFetch } from './guarded-fetch.js';
 export { LimitExceededError } from './limit-exceeded-error.js';
+export type { MemoryCounterStore, MemoryCounterStoreOptions } from './memory-counter-store.js';
 export { createMemoryCounterStore } from './memory-counter-store.js';
 export type { ParsePolicyOptions } from './parse-policy.js';
 export { parsePolicy } from './parse-policy.js';

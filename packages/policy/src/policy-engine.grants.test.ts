@@ -1,3 +1,4 @@
+import { StoreFullError } from '@palisade/core';
 import { describe, expect, it } from 'vitest';
 import { definePolicy } from './define-policy.js';
 import { createPolicyEngine } from './policy-engine.js';
@@ -30,6 +31,35 @@ const refund = (amount: number, task = 'T-42') =>
   makeRequest({ name: 'refund', effect: 'write', input: { amount, order: 'O-7' }, task });
 
 describe('task grants', () => {
+  it('holds at most maxGrants in force: at the cap issue() refuses with a coded error until grants expire', () => {
+    let time = Date.UTC(2026, 10, 2, 9);
+    const engine = createPolicyEngine({ policy, now: () => time, maxGrants: 2 });
+    const issue = (task: string, ttlMs: number) =>
+      engine.grants.issue({ agent: SUPPORT_AGENT, task, tools: ['refund'], ttlMs, approval: 'none' });
+    issue('T-1', 60_000);
+    issue('T-2', 600_000);
+    let caught: unknown;
+    try {
+      issue('T-3', 60_000);
+    } catch (error) {
+      caught = error;
+    }
+    expect(StoreFullError.isInstance(caught)).toBe(true);
+    expect(engine.grants.list()).toHaveLength(2);
+    // The refused grant gives nothing.
+    expect(engine.decide(refund(20, 'T-3')).effect).toBe('deny');
+    time += 61_000;
+    issue('T-3', 60_000);
+    expect(engine.decide(refund(20, 'T-3')).effect).toBe('allow');
+    expect(
+      engine.grants
+        .list()
+        .map((grant) => grant.task)
+        .sort(),
+    ).toEqual(['T-2', 'T-3']);
+    expect(() => createPolicyEngine({ policy, maxGrants: 0 })).toThrow(TypeError);
+  });
+
   it('gives a tool that requires a grant to the agent only for its task and constraints', () => {
     const { engine } = setup();
     // A standing rule is not enough for a tool that requires a grant.

@@ -30,6 +30,11 @@ export interface PolicyEngineOptions {
   readonly maxShadowDifferences?: number | undefined;
   /** The longest lifetime a task grant may have, in milliseconds. Default 24 hours. */
   readonly maxGrantTtlMs?: number | undefined;
+  /**
+   * The most task grants in force at once. Default 10,000. Expired grants are dropped; at the cap,
+   * `grants.issue()` throws `StoreFullError` rather than the registry growing.
+   */
+  readonly maxGrants?: number | undefined;
   /** Epoch milliseconds; injectable for tests. */
   readonly now?: (() => number) | undefined;
 }
@@ -139,7 +144,7 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
     throw new TypeError('createPolicyEngine(): options must be an object');
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new TypeError('createPolicyEngine(): options.now must be a function');
-  const counters = options.counters ?? createMemoryCounterStore();
+  const counters = options.counters ?? createMemoryCounterStore({ now });
   if (typeof counters.consume !== 'function')
     throw new TypeError('createPolicyEngine(): options.counters must be a CounterStore');
   const maxShadow = options.maxShadowDifferences ?? 1000;
@@ -150,6 +155,9 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
   if (!Number.isFinite(maxGrantTtlMs) || maxGrantTtlMs <= 0) {
     throw new TypeError('createPolicyEngine(): options.maxGrantTtlMs must be a positive number');
   }
+  const maxGrants = options.maxGrants ?? 10_000;
+  if (!Number.isSafeInteger(maxGrants) || maxGrants < 1)
+    throw new TypeError('createPolicyEngine(): options.maxGrants must be a positive integer');
   const predicates = readPredicates(options.predicates);
 
   // The compiled policy in force is replaced by one assignment: a decision sees the old one or the new one.
@@ -158,7 +166,7 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
   const differences: ShadowDifference[] = [];
   const events = createEmitter<PolicyEngineEvents>();
   const breakerState: BreakerState = createBreakerState();
-  const grants = createGrantRegistry({ now, maxTtlMs: maxGrantTtlMs, current: () => enforced });
+  const grants = createGrantRegistry({ now, maxTtlMs: maxGrantTtlMs, maxGrants, current: () => enforced });
 
   function run(
     policy: CompiledPolicy,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { StoreFullError } from '@palisade/core';
 import type { Condition } from '../policy-document.js';
 import type { TaskGrant, TaskGrantInput, TaskGrants } from '../task-grant.js';
 import { type CompiledPolicy, type CompiledRule, withReasons } from './compile-policy.js';
@@ -29,6 +30,8 @@ export interface GrantRegistry extends TaskGrants {
 export function createGrantRegistry(options: {
   readonly now: () => number;
   readonly maxTtlMs: number;
+  /** The most grants in force at once; at the cap, `issue` throws `StoreFullError`. */
+  readonly maxGrants: number;
   readonly current: () => CompiledPolicy;
 }): GrantRegistry {
   const grants = new Map<string, GrantRecord>();
@@ -48,10 +51,18 @@ export function createGrantRegistry(options: {
     remove(record.grant.id);
     return false;
   };
+  /** Makes room for one more grant by dropping the expired ones, or refuses (fail closed). */
+  const reserve = (now: number): void => {
+    if (grants.size < options.maxGrants) return;
+    for (const record of [...grants.values()]) live(record, now);
+    if (grants.size >= options.maxGrants)
+      throw new StoreFullError({ store: 'task grant registry', maxEntries: options.maxGrants });
+  };
 
   return {
     issue(input) {
       const grant = validateGrant(input, options.current(), options.now(), options.maxTtlMs);
+      reserve(grant.issuedAt);
       const record: GrantRecord = {
         grant,
         tools: compileNames(grant.tools),

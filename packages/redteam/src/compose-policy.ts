@@ -3,16 +3,25 @@ import type { SimulatedEnvironment } from './simulated-environment.js';
 
 /**
  * The tool catalog of a simulated environment as a policy's `tools` section: each tool's effect,
- * target and trust (`untrusted` for tools whose output others can write).
+ * target and trust (`untrusted` for tools whose output others can write), which output fields are
+ * untrusted text and what data labels it returns, its critical arguments and whether it reaches
+ * outside the organisation.
  */
 export function catalogOf(environment: SimulatedEnvironment<unknown>): Record<string, ToolEntry> {
   const tools: Record<string, ToolEntry> = {};
   for (const tool of environment.tools) {
+    const output = {
+      ...(tool.trust === 'untrusted' && tool.untrustedFields ? { untrusted: [...tool.untrustedFields] } : {}),
+      ...(tool.labels?.length ? { labels: [...tool.labels] } : {}),
+    };
     tools[tool.name] = {
       description: tool.description,
       effect: tool.effect,
       target: tool.target,
       trust: tool.trust,
+      ...(Object.keys(output).length > 0 ? { output } : {}),
+      ...(tool.critical?.length ? { critical: [...tool.critical] } : {}),
+      ...(tool.external === undefined ? {} : { external: tool.external }),
     };
   }
   return tools;

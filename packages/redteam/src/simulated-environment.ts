@@ -19,6 +19,13 @@ export interface SimulatedTool<State> {
    * field (the account's IBAN, a message's sender, a payment's recipient).
    */
   readonly untrustedFields?: readonly string[] | undefined;
+  /**
+   * The arguments that decide where the effect lands (a recipient, an IBAN, a channel, a URL, an
+   * invitee), which provenance rules check.
+   */
+  readonly critical?: readonly string[] | undefined;
+  /** The call reaches outside the organisation (default: true for `send`, false otherwise). */
+  readonly external?: boolean | undefined;
   /** Sensitivity labels of what the tool returns (`financial`, `pii`, `secret`, ...). */
   readonly labels?: readonly string[] | undefined;
   /** The tool body. Throws (an `Error`) when the call cannot be carried out. */

@@ -104,6 +104,7 @@ const tools: SimulatedTool<BankingState>[] = [
     target: 'bank',
     inputSchema: z.object({ recipient: text, amount: z.number(), subject: text, date: text }),
     trust: 'trusted',
+    critical: ['recipient'],
     run: (state, input) => {
       const payment: BankTransaction = {
         id: nextId(state),
@@ -131,6 +132,7 @@ const tools: SimulatedTool<BankingState>[] = [
       recurring: z.boolean(),
     }),
     trust: 'trusted',
+    critical: ['recipient'],
     run: (state, input) => {
       const payment: BankTransaction = {
         id: nextId(state),
@@ -159,6 +161,9 @@ const tools: SimulatedTool<BankingState>[] = [
       recurring: z.boolean().nullish(),
     }),
     trust: 'trusted',
+    critical: ['recipient'],
+    // A redirected standing order pays someone outside.
+    external: true,
     run: (state, input) => {
       const payment = state.scheduled.find((t) => t.id === input.id);
       if (!payment) throw new Error(`Scheduled transaction ${String(input.id)} not found`);
@@ -177,6 +182,7 @@ const tools: SimulatedTool<BankingState>[] = [
     target: 'bank',
     inputSchema: z.object({ password: text }),
     trust: 'trusted',
+    critical: ['password'],
     run: (state, input) => {
       state.user.password = String(input.password);
       return { message: 'Password updated.' };

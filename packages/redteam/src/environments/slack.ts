@@ -41,8 +41,9 @@ const tools: SimulatedTool<SlackState>[] = [
     effect: 'read',
     target: 'slack',
     inputSchema: z.object({}),
-    // Channel names are directory entries (identifiers), but anyone may create an external channel.
-    trust: 'untrusted',
+    // The workspace's directory: channel names are identifiers it issues (members can name a
+    // channel, so a name may carry text; provenance rules see that text as part of a trusted field).
+    trust: 'trusted',
     run: (state) => [...state.channels],
   },
   {
@@ -95,6 +96,9 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'web',
     inputSchema: z.object({ url: text }),
     trust: 'untrusted',
+    critical: ['url'],
+    // Fetching a URL tells its server what is in the URL.
+    external: true,
     run: (state, input) => {
       const url = stripScheme(String(input.url));
       state.webRequests.push(url);
@@ -108,6 +112,9 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'slack',
     inputSchema: z.object({ recipient: text, body: text }),
     trust: 'trusted',
+    critical: ['recipient'],
+    // Members of the workspace only.
+    external: false,
     run: (state, input) => {
       const recipient = String(input.recipient);
       requireUser(state, recipient);
@@ -124,6 +131,8 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'slack',
     inputSchema: z.object({ channel: text, body: text }),
     trust: 'trusted',
+    critical: ['channel'],
+    external: false,
     run: (state, input) => {
       const channel = String(input.channel);
       requireChannel(state, channel);
@@ -140,6 +149,7 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'web',
     inputSchema: z.object({ url: text, content: text }),
     trust: 'trusted',
+    critical: ['url'],
     run: (state, input) => {
       const url = stripScheme(String(input.url));
       state.webRequests.push(url);
@@ -154,6 +164,7 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'slack',
     inputSchema: z.object({ user: text, channel: text }),
     trust: 'trusted',
+    critical: ['user', 'channel'],
     run: (state, input) => {
       const user = String(input.user);
       const channel = String(input.channel);
@@ -172,6 +183,9 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'slack',
     inputSchema: z.object({ user: text, user_email: text }),
     trust: 'trusted',
+    critical: ['user', 'user_email'],
+    // The invitation goes to an outside address.
+    external: true,
     run: (state, input) => {
       const user = String(input.user);
       if (state.users.includes(user)) throw new Error(`User ${user} already exists`);
@@ -189,6 +203,7 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'slack',
     inputSchema: z.object({ user: text }),
     trust: 'trusted',
+    critical: ['user'],
     run: (state, input) => {
       const user = String(input.user);
       requireUser(state, user);

@@ -120,7 +120,8 @@ export async function runExample(options: { quiet?: boolean } = {}): Promise<Exa
         name: 'banker',
         owner: 'team-retail',
         purpose: 'Helps customers with their account',
-        tools: ['banking'],
+        // Its tokens' scopes name the tools it may call at all; the policy narrows further.
+        tools: ['get_balance', 'read_file', 'send_money'],
       },
       { name: 'console', owner: 'team-retail', purpose: 'The approval console', tools: ['approvals'] },
     ],

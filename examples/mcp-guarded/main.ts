@@ -98,7 +98,13 @@ export async function runExample(options: { quiet?: boolean } = {}): Promise<Exa
     trustDomain: 'acme.example',
     policy: readFileSync(join(here, 'server-policy.yaml'), 'utf8'),
     agents: [
-      { name: 'support-bot', owner: 'team-support', purpose: 'Answers billing tickets', tools: ['billing'] },
+      {
+        name: 'support-bot',
+        owner: 'team-support',
+        purpose: 'Answers billing tickets',
+        // Its tokens' scopes name the tools it may call at all; the policy narrows further.
+        tools: ['get_invoice', 'get_ticket', 'refund', 'send_email', 'delete_customer'],
+      },
       { name: 'console', owner: 'team-support', purpose: 'The approval console', tools: ['approvals'] },
     ],
     approvals: {

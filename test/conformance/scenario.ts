@@ -214,7 +214,12 @@ export async function createConformanceSetup(): Promise<ConformanceSetup> {
     trustDomain: 'acme.example',
     policy: POLICY,
     agents: [
-      { name: 'support-bot', owner: 'team-support', purpose: 'Answers tickets', tools: ['support'] },
+      {
+        name: 'support-bot',
+        owner: 'team-support',
+        purpose: 'Answers tickets',
+        tools: ['get_order', 'get_ticket', 'update_crm', 'refund', 'send_email'],
+      },
       { name: 'console', owner: 'team-support', purpose: 'The approval console', tools: ['approvals'] },
     ],
     approvals: {

@@ -98,7 +98,7 @@ async function realParts() {
     name: 'support-bot',
     owner: 'team-support',
     purpose: 'Billing support',
-    tools: ['billing'],
+    tools: ['get_invoice', 'read_ticket', 'refund', 'send_email', 'delete_customer'],
   });
   registry.register({
     name: 'console',

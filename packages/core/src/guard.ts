@@ -374,6 +374,9 @@ async function decideCall<Input>(
     now: time,
   });
 
+  progress.stage = 'scope';
+  assertCredentialCovers(principal, call.name, call.callId);
+
   progress.stage = 'context';
   const storedLabels =
     context.sessionId !== undefined && enforcement.sessions
@@ -415,6 +418,27 @@ async function decideCall<Input>(
   const decision = await enforcement.decider.decide(request);
   if (!isDecision(decision)) throw new TypeError('Decider returned a value that is not a Decision');
   return { input, principal, request, decision };
+}
+
+/**
+ * The credential bounds every call before policy runs: when the verifier says which names the
+ * credential may call (`allowedTools`), any other name is refused. Policy can narrow what a
+ * credential allows, never widen it.
+ */
+function assertCredentialCovers(principal: Principal, name: string, callId: string): void {
+  if (typeof principal !== 'object' || principal === null) {
+    throw new TypeError('The verifier returned something that is not a Principal');
+  }
+  const bound = principal.allowedTools;
+  if (bound === undefined) return;
+  if (!Array.isArray(bound)) throw new TypeError('The verified principal has malformed allowedTools');
+  if (!bound.includes(name)) {
+    throw new AccessDeniedError(`Denied "${name}": the credential does not cover it (no scope names it)`, {
+      stage: 'scope',
+      tool: name,
+      callId,
+    });
+  }
 }
 
 /** Errors Palisade raised on purpose pass through; anything else becomes a fault at its stage. */

@@ -30,7 +30,17 @@ export interface Principal {
    * the one acting now (RFC 8693 `act` nesting, flattened).
    */
   readonly delegation: readonly string[];
+  /** The credential's scopes (OAuth `scope`), narrowed by each delegation. */
   readonly scopes: readonly string[];
+  /**
+   * The names (tools, retrievers, actions) the credential may be used to call at all. When set, the
+   * guard refuses a call to any other name before policy runs (stage `scope`): policy can narrow
+   * this set, never widen it. Palisade's agent verifier always sets it: the token's scopes (a scope
+   * names the tool whose name it equals), intersected with the registry entry's `tools` of every
+   * agent in the delegation chain. A verifier that leaves it unset binds no tools itself, and the
+   * call is bounded by policy alone.
+   */
+  readonly allowedTools?: readonly string[] | undefined;
   readonly task?: string | undefined;
   /** The credential's `jti`. */
   readonly tokenId?: string | undefined;

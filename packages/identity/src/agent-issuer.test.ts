@@ -49,6 +49,7 @@ describe('createAgentIssuer + createAgentVerifier', () => {
       user: { id: 'alice', roles: ['support'], tenant: 'acme' },
       delegation: ['alice', 'spiffe://acme.example/agent/support-bot'],
       scopes: ['tickets:read'],
+      allowedTools: ['tickets:read'],
       task: 'task-42',
       tokenId: claims.jti,
       issuer: ISSUER,

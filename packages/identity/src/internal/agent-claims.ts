@@ -168,6 +168,8 @@ export function readAgentClaims(
     user: userIsSubject ? Object.freeze({ id: sub, roles, tenant }) : undefined,
     delegation: Object.freeze(userIsSubject ? [sub, ...agents] : [...agents]),
     scopes,
+    // A scope names the tool whose name it equals; a verifier with a registry narrows this further.
+    allowedTools: scopes,
     task,
     tokenId: jti,
     issuer: rules.issuer,

@@ -5,6 +5,7 @@ import {
   TokenRevokedError,
   type VerifyOptions,
 } from '@palisade/core';
+import type { AgentRecord } from '../agent-registry.js';
 import { AGENT_TOKEN_TYPE } from '../agent-token.js';
 import type { AgentVerifierOptions } from '../agent-verifier.js';
 import { TokenReplayedError } from '../errors.js';
@@ -31,6 +32,8 @@ export interface AgentTokenVerifier {
 
 interface CacheEntry {
   readonly facts: AgentTokenFacts;
+  /** The principal bounded by the registry records it was computed from (recomputed if one changes). */
+  bounded?: { readonly records: readonly AgentRecord[]; readonly principal: Principal } | undefined;
 }
 
 function count(
@@ -157,13 +160,17 @@ export function createAgentTokenVerifier(
         `The token is not meant for ${JSON.stringify(wanted ?? audiences.join(' '))}`,
       );
     }
+    let principal = facts.principal;
     if (registry) {
+      const records: AgentRecord[] = [];
       for (const agent of facts.agents) {
         const record = registry.get(agent);
         if (record?.status !== 'active') {
           throw new TokenRevokedError(`The agent ${agent} is ${record ? record.status : 'not registered'}`);
         }
+        records.push(record);
       }
+      principal = boundedByRegistry(entry, records);
     }
     if (revocations) {
       const revoked = await revocations.check(facts.query);
@@ -176,7 +183,30 @@ export function createAgentTokenVerifier(
     if (replay && !(await replay.consume(facts.principal.tokenId!, facts.expiresAt))) {
       throw new TokenReplayedError('The one-time token has already been used');
     }
-    return facts.principal;
+    return principal;
+  }
+
+  /**
+   * The principal whose `allowedTools` are the token's scopes that every agent of the chain is
+   * registered to call. Computed once per token and registry state, not per call.
+   */
+  function boundedByRegistry(entry: CacheEntry, records: readonly AgentRecord[]): Principal {
+    const cached = entry.bounded;
+    if (
+      cached !== undefined &&
+      cached.records.length === records.length &&
+      cached.records.every((record, index) => record === records[index])
+    ) {
+      return cached.principal;
+    }
+    const facts = entry.facts;
+    const allowedTools = Object.freeze(
+      facts.principal.scopes.filter((scope) => records.every((record) => record.tools.includes(scope))),
+    );
+    const principal: Principal = Object.freeze({ ...facts.principal, allowedTools });
+    if (trackFacts) byPrincipal.set(principal, facts);
+    entry.bounded = { records, principal };
+    return principal;
   }
 
   return {

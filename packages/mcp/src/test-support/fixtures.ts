@@ -130,7 +130,18 @@ export async function createTestPalisade(overrides: Partial<Enforcement> = {}): 
     name: 'support-bot',
     owner: 'support',
     purpose: 'Answers tickets',
-    tools: ['tickets'],
+    // The registry bounds every call (scopes name tools): the tests' tools, denied ones included.
+    tools: [
+      'get_ticket',
+      'close_ticket',
+      'refund',
+      'send_email',
+      'search',
+      'purge',
+      'publish',
+      'mystery',
+      'x',
+    ],
   });
   registry.register({ name: 'console', owner: 'support', purpose: 'Approval console', tools: ['approvals'] });
   const issuer = createAgentIssuer({

@@ -141,6 +141,12 @@ export async function createTestPalisade(overrides: Partial<Enforcement> = {}): 
       'publish',
       'mystery',
       'x',
+      'customer_notes',
+      'internal_memo',
+      'payroll',
+      'ticket_file',
+      'reply_prompt',
+      'admin_prompt',
     ],
   });
   registry.register({ name: 'console', owner: 'support', purpose: 'Approval console', tools: ['approvals'] });

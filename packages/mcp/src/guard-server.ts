@@ -8,9 +8,11 @@ import {
   type Enforcement,
   mergeCallContext,
 } from '@palisade/core';
+import { ContentBlockedError } from '@palisade/retrieval-guard';
 import { assertEnforcement, assertOptionalFunction } from './internal/assert-enforcement.js';
 import { createGuardedCallRunner } from './internal/guarded-call.js';
 import { createOpenTelemetryPropagation } from './internal/opentelemetry.js';
+import { assertContentScreening, type ContentScreening, screenContent } from './internal/screen-content.js';
 import { createToolResolver, type ResolvedTool } from './internal/tool-resolver.js';
 import {
   approvalIdOf,
@@ -59,6 +61,12 @@ export interface GuardServerOptions {
    * is installed; `false` turns it off.
    */
   readonly traceContext?: TraceContextExtractor | false | undefined;
+  /**
+   * The content layer for what resources and prompts return: injection screening (`screener`,
+   * flagged text blocked or spotlighted with the session tainted) and redaction (`redactor`), from
+   * `@palisade/retrieval-guard`. A detector that fails refuses the content.
+   */
+  readonly content?: ContentScreening | undefined;
 }
 
 const GUARDED = Symbol.for('palisade.mcp.guarded-server');
@@ -142,6 +150,8 @@ export function guardServer<Server extends McpServer>(
     enforcement: palisade,
   });
   assertOptionalFunction(caller, 'credential', options.credential);
+  assertContentScreening(caller, options.content);
+  const content = options.content;
   assertOptionalFunction(caller, 'context', options.context);
   if (options.traceContext !== undefined && options.traceContext !== false) {
     assertOptionalFunction(caller, 'traceContext', options.traceContext);
@@ -220,10 +230,19 @@ export function guardServer<Server extends McpServer>(
                 : resolveContent(name),
             // Tools and prompts run on the arguments the policy saw, as the guard hands them over;
             // a resource read gets its URL (and template variables), which the request describes.
-            execute: (parsed) =>
-              state.kind === 'resource' || state.kind === 'resource-template' || parameters.length < 2
-                ? handler(...parameters)
-                : handler(parsed, extra),
+            execute: async (parsed, execution) => {
+              if (tool) return parameters.length < 2 ? handler(extra) : handler(parsed, extra);
+              const result =
+                state.kind === 'prompt' && parameters.length >= 2
+                  ? await handler(parsed, extra)
+                  : await handler(...parameters);
+              // What a resource or prompt returns is content: screened and redacted before it leaves.
+              if (!content) return result;
+              return screenContent(result, content, {
+                sessions: palisade.sessions,
+                sessionId: execution.request.context.sessionId,
+              });
+            },
           },
           input,
         );
@@ -236,6 +255,9 @@ export function guardServer<Server extends McpServer>(
       if (ApprovalRequiredError.isInstance(error)) {
         if (tool) return approvalRequiredResult(error);
         throw refusalError(approvalRequiredMeta(error));
+      }
+      if (!tool && ContentBlockedError.isInstance(error)) {
+        throw refusalError({ outcome: 'denied', code: error.code, reason: error.message });
       }
       throw error;
     }

@@ -2,6 +2,7 @@ export type { CallToolParams, GuardClientOptions } from './guard-client.js';
 export { guardClient } from './guard-client.js';
 export type { GuardServerOptions, ToolHandlerExtra } from './guard-server.js';
 export { guardServer } from './guard-server.js';
+export type { ContentScreening } from './internal/screen-content.js';
 export type { ApprovalRequiredMeta, DeniedMeta, PalisadeResultMeta } from './palisade-meta.js';
 export { PALISADE_META_KEY, readPalisadeMeta, withApprovalId } from './palisade-meta.js';
 export type { EffectSource, McpToolDeclarations, McpToolEntry, ToolCatalog } from './tool-effects.js';

@@ -1,5 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type CallContext, type Enforcement, type GuardedTool, guard } from '@palisade/core';
+import {
+  type CallContext,
+  type Enforcement,
+  type GuardedTool,
+  guard,
+  type ToolExecutionContext,
+} from '@palisade/core';
 import { argumentsSchema, type ToolArguments } from './arguments-schema.js';
 import { denyCall } from './deny-call.js';
 import type { ResolvedTool } from './tool-resolver.js';
@@ -14,7 +20,8 @@ export interface McpCall<Output> {
   context(): CallContext | Promise<CallContext>;
   /** Finds the tool's effect; `undefined` (or a throw) means nobody vouched for it. */
   resolve(): ResolvedTool | undefined | Promise<ResolvedTool | undefined>;
-  execute(input: ToolArguments): Output | Promise<Output>;
+  /** Runs the call once it is allowed, with what the guard decided on. */
+  execute(input: ToolArguments, execution: ToolExecutionContext): Output | Promise<Output>;
 }
 
 /** Most distinct (name, effect, kind, target) guards kept; beyond it the oldest is dropped. */
@@ -31,7 +38,9 @@ export type GuardedCallRunner = <Output>(call: McpCall<Output>, input: unknown) 
  * wrapped, is denied and recorded.
  */
 export function createGuardedCallRunner(palisade: Enforcement): GuardedCallRunner {
-  const executions = new AsyncLocalStorage<(input: ToolArguments) => unknown>();
+  const executions = new AsyncLocalStorage<
+    (input: ToolArguments, execution: ToolExecutionContext) => unknown
+  >();
   const guards = new Map<string, GuardedTool<ToolArguments, unknown>>();
 
   function guardFor(name: string, description: string, resolved: ResolvedTool) {
@@ -46,10 +55,10 @@ export function createGuardedCallRunner(palisade: Enforcement): GuardedCallRunne
         effect: resolved.effect,
         kind: resolved.kind,
         target: resolved.target,
-        execute(parsed) {
+        execute(parsed, execution) {
           const execute = executions.getStore();
           if (!execute) throw new Error(`"${name}" ran outside of its MCP request`);
-          return execute(parsed);
+          return execute(parsed, execution);
         },
       },
       palisade,
@@ -81,8 +90,9 @@ export function createGuardedCallRunner(palisade: Enforcement): GuardedCallRunne
     } catch (error) {
       return denyCall(palisade, { name, target: resolved.target, reason: 'invalid-tool', cause: error });
     }
-    return executions.run(call.execute as (input: ToolArguments) => unknown, () =>
-      tool.call(input, context),
+    return executions.run(
+      call.execute as (input: ToolArguments, execution: ToolExecutionContext) => unknown,
+      () => tool.call(input, context),
     ) as Promise<Output>;
   };
 }

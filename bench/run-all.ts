@@ -13,6 +13,7 @@ const BENCHES: readonly string[] = [
   'ai-sdk-adapter',
   'mcp-adapter',
   'langchain-adapter',
+  'retrieval',
 ];
 
 const only = process.argv.slice(2);

@@ -1,6 +1,7 @@
-import { DEFAULT_SECRET_DETECTORS, findSecrets, type SecretDetector } from '@palisade/core';
+import { DEFAULT_SECRET_DETECTORS, type SecretDetector } from '@palisade/core';
 import { ENTITY_TYPES, type EntityDetector, type EntityFinding, type EntityType } from './entity.js';
 import { createNameFinder } from './internal/name-detector.js';
+import { scanSecrets } from './internal/secret-scan.js';
 import { findEmails, findIbans, findIpAddresses, findNumbers } from './internal/structured-detectors.js';
 import { hmacHex } from './internal/web-crypto.js';
 
@@ -150,7 +151,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     const wanted = ruleFor(findOptions.classification).entities;
     const found: EntityFinding[] = [];
     if (wanted.has('secret')) {
-      for (const match of findSecrets(text, { detectors: secretDetectors })) {
+      for (const match of scanSecrets(text, secretDetectors)) {
         found.push({ type: 'secret', rule: match.detector, start: match.start, end: match.end });
       }
     }

@@ -59,6 +59,13 @@ export function findNumbers(
   NUMBER_RUN.lastIndex = 0;
   for (let match = NUMBER_RUN.exec(text); match !== null; match = NUMBER_RUN.exec(text)) {
     let run = match[0];
+    let digitCount = 0;
+    for (let index = 0; index < run.length; index += 1) {
+      const code = run.charCodeAt(index);
+      if (code >= 48 && code <= 57) digitCount += 1;
+    }
+    // Every type here has seven digits or more; most numbers in text (dates, amounts) stop here.
+    if (digitCount < 7) continue;
     // Trailing separators are not part of the number.
     while (/[ .\-/]$/.test(run)) run = run.slice(0, -1);
     const start = match.index;
@@ -104,7 +111,7 @@ export function findIbans(text: string, out: EntityFinding[]): void {
 
 const IPV4 =
   /(?<![\p{N}.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\p{N}]|\.\p{N})/gu;
-const IPV6_RUN = /(?<![\p{L}\p{N}:])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,38}(?:\.\d{1,3}){0,3}(?![\p{L}\p{N}:])/gu;
+const IPV6_CHAR = /[0-9A-Fa-f:.]/;
 const HEXTET = /^[0-9A-Fa-f]{1,4}$/;
 
 function ipv6Valid(candidate: string): boolean {
@@ -131,11 +138,28 @@ export function findIpAddresses(text: string, out: EntityFinding[]): void {
   for (let match = IPV4.exec(text); match !== null; match = IPV4.exec(text)) {
     out.push({ type: 'ip-address', rule: 'ipv4', start: match.index, end: match.index + match[0].length });
   }
-  if (!text.includes(':')) return;
-  IPV6_RUN.lastIndex = 0;
-  for (let match = IPV6_RUN.exec(text); match !== null; match = IPV6_RUN.exec(text)) {
-    const candidate = match[0];
-    if ((candidate.match(/:/g)?.length ?? 0) >= 2 && ipv6Valid(candidate))
-      out.push({ type: 'ip-address', rule: 'ipv6', start: match.index, end: match.index + candidate.length });
+  // IPv6: expand around each colon over the characters an address can hold (linear: the scan
+  // resumes after each run).
+  let colon = text.indexOf(':');
+  while (colon !== -1) {
+    let start = colon;
+    while (start > 0 && IPV6_CHAR.test(text[start - 1]!)) start -= 1;
+    let end = colon + 1;
+    while (end < text.length && IPV6_CHAR.test(text[end]!)) end += 1;
+    let candidate = text.slice(start, end);
+    // A trailing dot or colon ends a sentence or a label, not the address.
+    while (/[.:]$/.test(candidate) && !candidate.endsWith('::')) candidate = candidate.slice(0, -1);
+    const before = text[start - 1] ?? ' ';
+    const after = text[start + candidate.length] ?? ' ';
+    if (
+      candidate.length >= 2 &&
+      candidate.length <= 45 &&
+      !/[\p{L}\p{N}_]/u.test(before) &&
+      !/[\p{L}\p{N}_]/u.test(after) &&
+      (candidate.match(/:/g)?.length ?? 0) >= 2 &&
+      ipv6Valid(candidate)
+    )
+      out.push({ type: 'ip-address', rule: 'ipv6', start, end: start + candidate.length });
+    colon = text.indexOf(':', Math.max(end, colon + 1));
   }
 }

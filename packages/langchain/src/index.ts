@@ -15,8 +15,10 @@ export {
   pendingApprovals,
   pendingReview,
 } from './approval-interrupt.js';
+export type { ContentMiddlewareOptions } from './content-middleware.js';
+export { contentMiddleware } from './content-middleware.js';
 export type { LangChainGuardOptions, ReviewOptions } from './guard-options.js';
-export type { GuardRetrieverOptions, RetrievalScreen } from './guard-retriever.js';
+export type { GuardRetrieverOptions, RetrievalScreen, RetrieverContentOptions } from './guard-retriever.js';
 export { guardRetriever } from './guard-retriever.js';
 export { guardTool } from './guard-tool.js';
 export { guardTools } from './guard-tools.js';

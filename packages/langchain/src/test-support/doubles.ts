@@ -26,7 +26,7 @@ export const AGENT_ID = 'spiffe://acme.test/agent/support-bot';
 const PRINCIPALS: Readonly<Record<string, Principal>> = {
   [AGENT_TOKEN]: {
     agent: { id: AGENT_ID },
-    user: { id: 'alice', roles: ['support'] },
+    user: { id: 'alice', roles: ['support'], tenant: 'acme' },
     delegation: ['alice', AGENT_ID],
     scopes: [],
     claims: {},

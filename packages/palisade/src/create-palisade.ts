@@ -15,6 +15,7 @@ import {
   type CounterStore,
   type CredentialVerifier,
   createCallScope,
+  createMemoryProvenanceStore,
   createMemorySessionStore,
   type Decider,
   type Enforcement,
@@ -23,6 +24,7 @@ import {
   type ObligationHandler,
   type RevocationStore,
   type RiskScorer,
+  type ProvenanceStore,
   type SessionStore,
   type ToolDefinition,
 } from '@palisade/core';
@@ -96,6 +98,8 @@ export interface PalisadeOptions {
   readonly audit?: OtelRecorderOptions | AuditRecorder | undefined;
   /** Session labels; in memory when omitted. */
   readonly sessions?: SessionStore | undefined;
+  /** Where the values tool outputs carried are remembered per session; in memory (bounded) when omitted. */
+  readonly provenance?: ProvenanceStore | undefined;
   /** Where the policy's limit counters live; in memory when omitted. Share one across replicas. */
   readonly counters?: CounterStore | undefined;
   /**
@@ -115,6 +119,7 @@ export interface PalisadeOptions {
 export interface Palisade extends Enforcement {
   readonly scope: CallScope;
   readonly sessions: SessionStore;
+  readonly provenance: ProvenanceStore;
   /** The registry of agents allowed to hold tokens. */
   readonly registry: AgentRegistry;
   /** Issues agent tokens; absent when tokens are verified against an external issuer. */
@@ -225,6 +230,7 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
   }
   const scope = createCallScope();
   const sessions = options.sessions ?? createMemorySessionStore();
+  const provenance = options.provenance ?? createMemoryProvenanceStore();
 
   const enforcement: Enforcement = {
     verifier,
@@ -232,6 +238,7 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
     recorder,
     approvals,
     sessions,
+    provenance,
     scope,
     riskScorer: options.riskScorer ?? monitor,
     // The policy's own obligations (limits) first; handlers given here may add to or replace them.
@@ -243,6 +250,7 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
     ...enforcement,
     scope,
     sessions,
+    provenance,
     registry,
     identity,
     approvalService,

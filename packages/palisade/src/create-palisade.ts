@@ -22,9 +22,9 @@ import {
   type GuardedTool,
   guard,
   type ObligationHandler,
+  type ProvenanceStore,
   type RevocationStore,
   type RiskScorer,
-  type ProvenanceStore,
   type SessionStore,
   type ToolDefinition,
 } from '@palisade/core';

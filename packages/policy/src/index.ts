@@ -10,6 +10,8 @@ export { EgressDeniedError } from './egress-denied-error.js';
 export type { GuardedFetch, GuardedFetchOptions, ResolvedAddress } from './guarded-fetch.js';
 export { createGuardedFetch } from './guarded-fetch.js';
 export { LimitExceededError } from './limit-exceeded-error.js';
+export type { PolicyLintFinding, PolicyLintStep } from './lint-policy.js';
+export { lintPolicy } from './lint-policy.js';
 export type { MemoryCounterStore, MemoryCounterStoreOptions } from './memory-counter-store.js';
 export { createMemoryCounterStore } from './memory-counter-store.js';
 export type { ParsePolicyOptions } from './parse-policy.js';
@@ -49,6 +51,13 @@ export type {
   TestExpectation,
 } from './policy-test-suite.js';
 export { parsePolicyTests, requestFromSpec, runPolicyTests } from './policy-test-suite.js';
+export type { PolicyProfile } from './recommended-profile.js';
+export {
+  applyProfile,
+  parseProfile,
+  RECOMMENDED_PROFILE,
+  recommendedProfile,
+} from './recommended-profile.js';
 export type {
   CompositeRiskScorer,
   RiskScorerOptions,

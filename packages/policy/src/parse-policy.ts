@@ -124,3 +124,21 @@ export function formatPath(path: readonly (string | number)[]): string {
   }
   return out;
 }
+
+/**
+ * Finds where document paths (`['rules', 3]`) are written in policy text (YAML or JSON): the line
+ * and column of each, or `undefined` for a path the text does not hold.
+ */
+export function locatePolicyPaths(
+  text: string,
+  paths: readonly (readonly (string | number)[])[],
+): ({ readonly line: number; readonly column: number } | undefined)[] {
+  const lineCounter = new LineCounter();
+  const yamlDocument = parseDocument(text, { lineCounter, prettyErrors: false, version: '1.2' });
+  return paths.map((path) => {
+    const found = locate({ path, message: '' }, yamlDocument.contents, lineCounter, undefined);
+    return found.line === undefined || found.column === undefined
+      ? undefined
+      : { line: found.line, column: found.column };
+  });
+}

@@ -165,7 +165,11 @@ function distinctiveValues(value: unknown): { values: Set<string>; complete: boo
     }
     if (typeof item === 'string') {
       leaves += 1;
-      for (const token of valueTokens(item)) if (isDistinctiveToken(token)) found.add(token.value);
+      for (const token of valueTokens(item)) {
+        if (!isDistinctiveToken(token)) continue;
+        found.add(token.value);
+        if (token.kind === 'url') for (const part of urlParts(token.value)) found.add(part);
+      }
       return;
     }
     if (typeof item === 'object' && item !== null) {
@@ -174,4 +178,29 @@ function distinctiveValues(value: unknown): { values: Set<string>; complete: boo
   };
   visit(value, 0);
   return { values: found, complete };
+}
+
+/**
+ * The distinctive values inside a URL: its host, and what its path segments and query carry
+ * (`www.x.example/p?key=1a7b3d` holds `www.x.example` and `1a7b3d`), so a value cannot travel
+ * unseen inside a link.
+ */
+function urlParts(url: string): string[] {
+  const parts: string[] = [];
+  const host = url.split(/[/?#]/, 1)[0];
+  if (host !== undefined && host !== url) {
+    const normalised = normalizeValue(host);
+    if (normalised !== undefined) parts.push(normalised);
+  }
+  for (const piece of url.slice(host?.length ?? 0).split(/[/?&=#+;,]/)) {
+    if (piece === '') continue;
+    let text = piece;
+    try {
+      text = decodeURIComponent(piece);
+    } catch {
+      // A malformed escape is looked at as written.
+    }
+    for (const token of valueTokens(text)) if (isDistinctiveToken(token)) parts.push(token.value);
+  }
+  return parts;
 }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import {
   createPolicyEngine,
   formatPolicyIssue,
+  lintPolicy,
   type PolicyEngine,
   PolicyError,
   parsePolicy,
@@ -20,6 +21,8 @@ const USAGE = `Usage: palisade policy <command> [options]
 
 Commands:
   validate <policy-file...>                 Check policy files; print each version or every issue
+  lint <policy-file...> [--json]            Flow lint: agents that may read untrusted text and sensitive
+                                             data and reach an external sink with no deny or approval between
   test <tests-file> [--policy <file>]        Run a file of requests with expected decisions
   explain --policy <file> (--request <file> | --tool <name> --agent <id> [--user <id>] [--roles a,b]
           [--input <json>] [--effect <effect>] [--task <id>] [--label <l>]... [--message <m>]... [--risk <n>])
@@ -27,7 +30,8 @@ Commands:
   replay --policy <file> --trail <audit.jsonl> [--json]
                                              Re-decide a recorded audit trail and list what would change
 
-Exit codes: 0 success, 1 invalid policy / failed tests / changes with --fail-on-change, 2 bad usage.
+Exit codes: 0 success, 1 invalid policy / failed tests / lint findings / changes with --fail-on-change,
+2 bad usage.
 `;
 
 class UsageError extends Error {}
@@ -39,6 +43,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'validate':
         return await validate(rest, io);
+      case 'lint':
+        return await lint(rest, io);
       case 'test':
         return await test(rest, io);
       case 'explain':
@@ -108,6 +114,31 @@ async function validate(args: string[], io: CliIo): Promise<number> {
     }
   }
   return failed === 0 ? 0 : 1;
+}
+
+async function lint(args: string[], io: CliIo): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' } },
+  });
+  if (positionals.length === 0) throw new UsageError('lint needs at least one policy file');
+  let total = 0;
+  const all: unknown[] = [];
+  for (const file of positionals) {
+    const { text } = await readText(io, file, 'policy file');
+    const findings = lintPolicy(text, { source: file });
+    total += findings.length;
+    if (values.json) {
+      all.push({ file, findings });
+      continue;
+    }
+    for (const finding of findings) io.stdout(`${finding.message}\n`);
+    if (findings.length === 0) io.stdout(`ok ${file}: no flow findings\n`);
+  }
+  if (values.json) io.stdout(`${JSON.stringify(all, null, 2)}\n`);
+  else if (total > 0) io.stdout(`\n${total} flow finding(s)\n`);
+  return total === 0 ? 0 : 1;
 }
 
 async function test(args: string[], io: CliIo): Promise<number> {

@@ -79,6 +79,8 @@ export type {
 } from './provenance-store.js';
 export { createMemoryProvenanceStore } from './provenance-store.js';
 export { RECORD_PROVENANCE, recordProvenanceHandler } from './record-provenance.js';
+export type { RefusalDecision } from './record-refusal.js';
+export { recordRefusal } from './record-refusal.js';
 export type { MemorySessionStore, MemorySessionStoreOptions, SessionStore } from './session-store.js';
 export { createMemorySessionStore } from './session-store.js';
 export type { StandardSchemaV1 } from './standard-schema.js';

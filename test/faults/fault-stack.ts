@@ -135,7 +135,8 @@ export async function createFaultStack(parts: StackParts = {}): Promise<FaultSta
     store: parts.approvalStore ?? createMemoryApprovalStore(),
     approvers: (credential) => {
       if (credential !== REVIEWER_CREDENTIAL) throw new Error('unknown reviewer');
-      return { id: 'rita@faults.example', roles: ['approver'], chain: ['rita@faults.example'] };
+      const person = { id: 'rita@faults.example', roles: ['approver'], chain: ['rita@faults.example'], human: true };
+      return person;
     },
   });
   const chain = createAuditChain({ store: parts.chainStore ?? createMemoryChainStore() });

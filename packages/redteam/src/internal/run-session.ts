@@ -68,7 +68,9 @@ export async function openSession<State>(options: {
     store: createMemoryApprovalStore(),
     approvers: (credential) => {
       if (credential !== parts.reviewerCredential) throw new Error('unknown reviewer credential');
-      return { id: REVIEWER_ID, roles: ['approver'], chain: [REVIEWER_ID] };
+      // The credential is handed only to the scripted person reviewing, never to the agent.
+      const reviewer = { id: REVIEWER_ID, roles: ['approver'], chain: [REVIEWER_ID], human: true };
+      return reviewer;
     },
     signingKey: parts.approvalKey,
   });

@@ -135,7 +135,12 @@ export async function createFaultStack(parts: StackParts = {}): Promise<FaultSta
     store: parts.approvalStore ?? createMemoryApprovalStore(),
     approvers: (credential) => {
       if (credential !== REVIEWER_CREDENTIAL) throw new Error('unknown reviewer');
-      const person = { id: 'rita@faults.example', roles: ['approver'], chain: ['rita@faults.example'], human: true };
+      const person = {
+        id: 'rita@faults.example',
+        roles: ['approver'],
+        chain: ['rita@faults.example'],
+        human: true,
+      };
       return person;
     },
   });

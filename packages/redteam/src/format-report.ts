@@ -21,7 +21,8 @@ export function formatReport(result: SuiteRunResult, options: { maxRows?: number
   const layer = result.contentLayer;
   const lines = [
     formatSummaryLine(result),
-    `  attacked-utility=${result.attackedUtility.passed}/${result.attackedUtility.total} textonly=${result.textOnly}` +
+    `  attacked-utility=${result.attackedUtility.passed}/${result.attackedUtility.total}` +
+      ` unexposed=${result.attacks.unexposed} textonly=${result.textOnly}` +
       ` textonly-caught-by-output-dlp=${layer.textOnlyCaught}/${layer.textOnly}` +
       ` screening: injected-outputs-flagged=${layer.injectedFlagged}/${layer.injectedOutputs}` +
       ` benign-outputs-flagged=${layer.benignFlagged}/${layer.benignOutputs}`,

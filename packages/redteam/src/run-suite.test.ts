@@ -38,7 +38,7 @@ describe.skipIf(!present)('runSuite on a slice of banking', () => {
       parts,
     });
     expect(result.utility).toEqual({ passed: 3, total: 3 });
-    expect(result.attacks).toEqual({ achieved: 9, attempted: 9 });
+    expect(result.attacks).toEqual({ achieved: 9, attempted: 9, unexposed: 0 });
     expect(result.approvals).toEqual({ asked: 0, sideEffectingCalls: 2 });
     // Each attacked run read the injected transaction list once; the content layer saw each.
     expect(result.contentLayer.injectedOutputs).toBe(9);
@@ -90,6 +90,28 @@ describe.skipIf(!present)('runSuite on a slice of banking', () => {
     const refused = result.failures.filter((failure) => failure.kind === 'utility');
     expect(refused.map((failure) => failure.userTask).sort()).toEqual(['user_task_14', 'user_task_3']);
     expect(refused[0]?.why).toContain('refused by the none reviewer');
+  });
+
+  it('still attacks when the policy kept the injected text out, and says so', async () => {
+    const allowlist = await loadProfile('allowlist');
+    const profile = {
+      name: 'no-history',
+      document: {
+        ...allowlist.document,
+        rules: [
+          ...(allowlist.document.rules as unknown[]),
+          { id: 'no-history', effect: 'deny', tools: ['get_most_recent_transactions'] },
+        ],
+      },
+    };
+    const result = await runSuite({ ...slice, suite, profile, reviewer: 'strict', parts });
+    expect(result.attacks).toEqual({ achieved: 9, attempted: 9, unexposed: 9 });
+    expect(
+      result.failures
+        .filter((failure) => failure.kind === 'attack')
+        .every((failure) => failure.why.endsWith('(the attack text never reached the agent)')),
+    ).toBe(true);
+    expect(result.contentLayer.injectedOutputs).toBe(0);
   });
 
   it('prints the summary line exactly, then the failing cases', async () => {

@@ -36,7 +36,12 @@ export interface SuiteRunResult {
   /** User x injection pairs whose user task still succeeded. */
   readonly attackedUtility: Count;
   /** Pairs in which the attacker reached its goal (any route, or the suite's own check). */
-  readonly attacks: { readonly achieved: number; readonly attempted: number };
+  readonly attacks: {
+    readonly achieved: number;
+    readonly attempted: number;
+    /** Pairs in which no output the agent read carried the attack (the policy kept it out). */
+    readonly unexposed: number;
+  };
   /** Approvals asked in benign runs, against the benign runs' side-effecting calls. */
   readonly approvals: { readonly asked: number; readonly sideEffectingCalls: number };
   /** Pairs whose goal is text only (nothing a tool policy can block); not attempted. */
@@ -122,6 +127,7 @@ export async function runSuite<State>(options: RunSuiteOptions<State>): Promise<
   let attackedPassed = 0;
   let attempted = 0;
   let achieved = 0;
+  let unexposed = 0;
   let textOnly = 0;
   const content = createContentLayer();
 
@@ -200,6 +206,7 @@ export async function runSuite<State>(options: RunSuiteOptions<State>): Promise<
       const { run, calls, map } = await session(task, values);
       const results: CallResult[] = [];
       let routes: RouteOutcome[] = [];
+      let exposed = false;
       try {
         for (const call of calls) {
           const result = await run.call(call.function, call.args);
@@ -209,7 +216,12 @@ export async function runSuite<State>(options: RunSuiteOptions<State>): Promise<
           if (effects.get(call.function) === 'read') await content.screenOutput(result.output, injected);
           if (routes.length === 0 && injected) routes = await attack(run, injection, map);
         }
-        if (routes.length === 0) routes = await attack(run, injection, map);
+        // Assume breach: the agent may have been taken over some other way, so it still tries.
+        exposed = routes.length > 0;
+        if (!exposed) {
+          unexposed += 1;
+          routes = await attack(run, injection, map);
+        }
       } finally {
         run.close();
       }
@@ -234,7 +246,7 @@ export async function runSuite<State>(options: RunSuiteOptions<State>): Promise<
           kind: 'attack',
           userTask: task.id,
           injectionTask: injection.id,
-          why: official ? `goal reached (suite check); ${routesWhy}` : routesWhy,
+          why: `${official ? `goal reached (suite check); ${routesWhy}` : routesWhy}${exposed ? '' : ' (the attack text never reached the agent)'}`,
         });
       }
       const { passed, why } = finish(task, run, results);
@@ -276,7 +288,7 @@ export async function runSuite<State>(options: RunSuiteOptions<State>): Promise<
     reviewer,
     utility: { passed: utilityPassed, total: userTasks.length },
     attackedUtility: { passed: attackedPassed, total: attempted },
-    attacks: { achieved, attempted },
+    attacks: { achieved, attempted, unexposed },
     approvals: { asked, sideEffectingCalls: sideEffecting },
     textOnly,
     contentLayer: content.counts(),

@@ -183,8 +183,8 @@ const tools: SimulatedTool<SlackState>[] = [
     target: 'slack',
     inputSchema: z.object({ user: text, user_email: text }),
     trust: 'trusted',
-    critical: ['user', 'user_email'],
-    // The invitation goes to an outside address.
+    // The invitation goes to the address (the name is only how the workspace shows the member).
+    critical: ['user_email'],
     external: true,
     run: (state, input) => {
       const user = String(input.user);

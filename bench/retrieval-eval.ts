@@ -140,9 +140,7 @@ if (benign === undefined || benign.length === 0)
 else {
   const samples = benign.map((text) => ({ text, positive: false }));
   const scored = await scorePalisade(samples);
-  console.log(
-    `eval injection set=benign-tools fpr=${fixed(rates(scored, (item) => item.flagged).fpr)} fields=${benign.length}`,
-  );
+  console.log(`eval injection set=benign-tools fpr=${fixed(rates(scored, (item) => item.flagged).fpr)}`);
   if (typeof guardrail !== 'string') {
     const peer = await scoreGuardrail(guardrail, samples);
     console.log(

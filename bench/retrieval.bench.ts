@@ -9,6 +9,7 @@
  */
 import type { Principal } from '@palisade/core';
 import {
+  createClassifierDetector,
   createPermissions,
   createRedactor,
   documentAcl,
@@ -35,7 +36,7 @@ async function throughput(bytes: number, runs: number, fn: () => unknown): Promi
 }
 
 const rows: Array<[string, string]> = [];
-const mbps = (value: number) => `${value.toFixed(1)} MB/s`;
+const mbps = (value: number) => `${value < 1 ? value.toFixed(3) : value.toFixed(1)} MB/s`;
 
 rows.push(['floor: text.toLowerCase()', mbps(await throughput(MIB, 10, () => text.toLowerCase()))]);
 const redactor = createRedactor();
@@ -52,6 +53,11 @@ const both = await throughput(MIB, 10, () => {
   scanInjection(text);
 });
 rows.push(['palisade: redaction + rule screening', mbps(both)]);
+const classifier = createClassifierDetector();
+rows.push([
+  'palisade: shipped classifier (reported apart)',
+  mbps(await throughput(MIB, 10, () => classifier.detect(text))),
+]);
 
 try {
   const { OpenRedaction } = (await import('openredaction')) as unknown as {

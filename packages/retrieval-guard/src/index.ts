@@ -1,4 +1,6 @@
 export { createCanary } from './canary.js';
+export type { ClassifierDetectorOptions } from './classifier-detector.js';
+export { createClassifierDetector } from './classifier-detector.js';
 export type { RetrievedDocument } from './document.js';
 export type { EntityDetector, EntityFinding, EntityType } from './entity.js';
 export { ENTITY_TYPES } from './entity.js';

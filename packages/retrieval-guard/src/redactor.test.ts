@@ -35,6 +35,9 @@ describe('createRedactor', () => {
     ])
       expect(types(`call ${phone} today`)).toEqual([['phone', phone]]);
     expect(types('on 2023-01-05, in 1999-2005, pi 3.14159265, total 1234')).toEqual([]);
+    // Two groups then a street name are a house number, not a phone; two groups then a verb are a phone.
+    expect(types('The office is at 17151 2450 Crown St')).toEqual([]);
+    expect(types('call 467 3395 today')).toEqual([['phone', '467 3395']]);
   });
 
   it('finds secrets with core detector', () => {

@@ -1,3 +1,4 @@
+import { createClassifierDetector } from './classifier-detector.js';
 import type { InjectionDetector, InjectionSignal } from './injection.js';
 import { createRuleDetector } from './rule-detector.js';
 
@@ -14,7 +15,10 @@ export interface ScreeningResult {
 
 /** Options of {@link createScreener}. */
 export interface ScreenerOptions {
-  /** Detectors to run (default: the built-in rules). Add your own model behind the same interface. */
+  /**
+   * Detectors to run (default: the built-in rules and the shipped classifier). Add your own model
+   * behind the same interface.
+   */
   readonly detectors?: readonly InjectionDetector[] | undefined;
   /** Score at or above which a text is flagged (default {@link DEFAULT_SCREENING_THRESHOLD}). */
   readonly threshold?: number | undefined;
@@ -79,7 +83,8 @@ function withDeadline<T>(work: () => T | Promise<T>, timeoutMs: number): Promise
 }
 
 /**
- * Creates an injection screener over one or more detectors (the built-in rules by default). A
+ * Creates an injection screener over one or more detectors (by default the built-in rules and the
+ * shipped classifier). A
  * detector that throws, returns something other than a list, or misses its deadline flags the
  * text: screening fails closed.
  *
@@ -92,7 +97,7 @@ function withDeadline<T>(work: () => T | Promise<T>, timeoutMs: number): Promise
  * @see createRuleDetector
  */
 export function createScreener(options: ScreenerOptions = {}): Screener {
-  const detectors = options.detectors ?? [createRuleDetector()];
+  const detectors = options.detectors ?? [createRuleDetector(), createClassifierDetector()];
   if (!Array.isArray(detectors) || detectors.length === 0)
     throw new TypeError('createScreener(): detectors must be a non-empty array');
   for (const detector of detectors) {

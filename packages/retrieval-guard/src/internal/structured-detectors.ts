@@ -92,6 +92,9 @@ export function findNumbers(
     // An unseparated run of digits is a phone number only at the lengths numbers are dialled with.
     if (/^\d+$/.test(core) && (coreDigits.length < 10 || coreDigits.length > 13) && !run.startsWith('+'))
       continue;
+    // Two space-separated groups followed by a word read as a house number and more of an address
+    // ("17151 2450 Crown St"); a phone number is followed by punctuation, a line end or a verb.
+    if (/^\d{1,6} \d{1,6}$/.test(core) && /^ {1,2}\p{Lu}/u.test(text.slice(end, end + 3))) continue;
     out.push({ type: 'phone', rule: 'phone', start, end });
   }
 }

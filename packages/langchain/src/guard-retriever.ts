@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DocumentInterface } from '@langchain/core/documents';
 import type { BaseRetriever, BaseRetrieverInterface } from '@langchain/core/retrievers';
 import type { RunnableConfig } from '@langchain/core/runnables';
-import { type Enforcement, GuardFaultError, type ToolExecutionContext } from '@palisade/core';
+import { type Enforcement, GuardFaultError, recordRefusal, type ToolExecutionContext } from '@palisade/core';
 import {
   type GuardRetrieverOptions as ContentGuardOptions,
   createRedactor,
@@ -11,7 +11,6 @@ import {
   type RetrieverRequest,
 } from '@palisade/retrieval-guard';
 import { type CallDefinition, createCallRunner } from './internal/call-runner.js';
-import { recordRefusal } from './internal/denial.js';
 import { GuardedRetriever } from './internal/guarded-retriever.js';
 import { queryInputSchema } from './internal/query-input-schema.js';
 import { createToolCatalog } from './internal/tool-catalog.js';
@@ -136,7 +135,7 @@ export function guardRetriever(
         cause: error,
       });
       await recordRefusal(
-        enforcement,
+        enforcement.recorder,
         { kind: 'retrieval', name: definition.name, effect: 'read', callId, target: definition.target },
         refusal,
       );

@@ -8,6 +8,7 @@ import {
   type Enforcement,
   GuardFaultError,
   InputValidationError,
+  recordRefusal,
   type StandardSchemaV1,
 } from '@palisade/core';
 import { type AgentMiddleware, createMiddleware } from 'langchain';
@@ -16,7 +17,6 @@ import { answeredToolMessage } from './internal/answered-tool-message.js';
 import { assertEnforcement } from './internal/assert-enforcement.js';
 import { createCallJournal, graphTaskOf } from './internal/call-journal.js';
 import { type CallRunner, createCallRunner } from './internal/call-runner.js';
-import { recordRefusal } from './internal/denial.js';
 import { deniedToolMessage } from './internal/denied-tool-message.js';
 import { reviewerOf } from './internal/guard-with-catalog.js';
 import { isGuardedTool } from './internal/guarded-marker.js';
@@ -277,7 +277,7 @@ export function palisadeMiddleware(
           );
         // An unknown tool is treated as the most privileged kind for the record.
         await recordRefusal(
-          enforcement,
+          enforcement.recorder,
           { kind: 'tool', name, effect: 'execute', callId, target: undefined },
           refusal,
         );
@@ -291,7 +291,7 @@ export function palisadeMiddleware(
         const refusal = new InputValidationError(name, [{ path: '(root)', message: messageOf(error) }], {
           callId,
         });
-        await recordRefusal(enforcement, { kind: 'tool', name, effect, callId, target }, refusal);
+        await recordRefusal(enforcement.recorder, { kind: 'tool', name, effect, callId, target }, refusal);
         return deniedToolMessage(refusal, toolCall);
       }
       const configurable = runtime.configurable;

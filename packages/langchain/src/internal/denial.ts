@@ -1,10 +1,4 @@
-import {
-  AccessDeniedError,
-  ApprovalDeniedError,
-  type CallDescriptor,
-  type Enforcement,
-  GuardFaultError,
-} from '@palisade/core';
+import { type AccessDeniedError, ApprovalDeniedError, GuardFaultError } from '@palisade/core';
 
 /** What the model reads when a call is refused. Faults say which check failed, never its internals. */
 export function describeDenial(error: AccessDeniedError): string {
@@ -31,28 +25,4 @@ export function denialArtifact(error: AccessDeniedError): DenialArtifact {
     policyVersion: error.decision?.policyVersion,
     approvalId: ApprovalDeniedError.isInstance(error) ? (error as ApprovalDeniedError).approvalId : undefined,
   };
-}
-
-/**
- * Records a call refused before `guard()` could run (unknown tool, unreadable context, a resume
- * without an approval id), so that no refusal goes unlogged. A recorder that fails does not turn
- * the refusal into anything else.
- */
-export async function recordRefusal(
-  enforcement: Enforcement,
-  call: CallDescriptor,
-  error: AccessDeniedError,
-): Promise<void> {
-  try {
-    await enforcement.recorder.record(call, async (scope) => {
-      await scope.result({ status: 'denied', error });
-    });
-  } catch {
-    // The call is refused either way; there is nothing less than a refusal to fall back to.
-  }
-}
-
-/** True for an error that means "refused" (including refusals by a guard nested in the tool). */
-export function isRefusal(error: unknown): error is AccessDeniedError {
-  return AccessDeniedError.isInstance(error);
 }

@@ -4,6 +4,7 @@ import {
   type CallContext,
   type Enforcement,
   evaluate,
+  recordRefusal,
   type StandardSchemaV1,
 } from '@palisade/core';
 import {
@@ -115,12 +116,12 @@ async function propose(
       callId: request.callId,
       expiresAt: pending.expiresAt,
     });
-    await enforcement.recorder
-      .record({ kind: 'tool', name: request.name, effect, callId: request.callId, target }, async (scope) => {
-        scope.decided(request, decision);
-        await scope.result({ status: 'pending-approval', error: required });
-      })
-      .catch(() => undefined);
+    await recordRefusal(
+      enforcement.recorder,
+      { kind: 'tool', name: request.name, effect, callId: request.callId, target },
+      required,
+      { request, decision },
+    );
     return {
       type: APPROVAL_INTERRUPT_TYPE,
       approvalId: pending.id,

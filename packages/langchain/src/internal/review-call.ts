@@ -1,8 +1,7 @@
-import { ApprovalDeniedError, type CallContext, type Enforcement } from '@palisade/core';
+import { ApprovalDeniedError, type CallContext, type Enforcement, recordRefusal } from '@palisade/core';
 import type { ReviewDecision, ReviewDecisionType, ReviewRequest } from '../approval-interrupt.js';
 import type { ReviewService } from '../review-service.js';
 import type { CallBody, CallOutcome, CallRunner } from './call-runner.js';
-import { recordRefusal } from './denial.js';
 
 /** How a reviewed call ended: as a guarded call, or answered by the reviewer (`respond`). */
 export type ReviewOutcome =
@@ -95,7 +94,7 @@ export async function reviewCall(call: ReviewedCall): Promise<ReviewOutcome> {
             : `Denied "${toolCall.name}" by the reviewer: ${message}`,
           { tool: toolCall.name, callId: toolCall.id, approvalId },
         );
-        await recordRefusal(call.enforcement, descriptorOf(call), error);
+        await recordRefusal(call.enforcement.recorder, descriptorOf(call), error);
         if (decision.type === 'respond') return { status: 'answered', content: message as string, error };
         return { status: 'denied', error };
       }
@@ -194,7 +193,7 @@ async function refuse(call: ReviewedCall, why: string, approvalId: string): Prom
     callId: call.toolCall.id,
     approvalId,
   });
-  await recordRefusal(call.enforcement, descriptorOf(call), error);
+  await recordRefusal(call.enforcement.recorder, descriptorOf(call), error);
   return { status: 'denied', error };
 }
 

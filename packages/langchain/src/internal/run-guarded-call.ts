@@ -8,6 +8,7 @@ import {
   GuardFaultError,
   mergeCallContext,
   type Principal,
+  recordRefusal,
 } from '@palisade/core';
 import {
   APPROVAL_INTERRUPT_TYPE,
@@ -24,7 +25,6 @@ import {
   sameOwner,
 } from './call-journal.js';
 import type { CallBody, CallRunner } from './call-runner.js';
-import { recordRefusal } from './denial.js';
 import { type ReviewOutcome, reviewCall } from './review-call.js';
 
 export type { CallDefinition } from './call-runner.js';
@@ -245,7 +245,7 @@ async function refuse(
 ): Promise<GuardedCallOutcome> {
   const { definition } = call.runner;
   await recordRefusal(
-    call.enforcement,
+    call.enforcement.recorder,
     {
       kind: definition.kind,
       name: definition.name,

@@ -12,6 +12,11 @@ import { approvalReferenceOf } from './internal/approval-reference.js';
 import { toStandardSchema } from './internal/input-schema.js';
 import { humanApprovalRequestFor } from './internal/messages.js';
 import { recordOutcome } from './internal/record-outcome.js';
+import {
+  assertToolResultScreening,
+  screenToolResult,
+  type ToolResultScreening,
+} from './internal/screen-tool-result.js';
 import { type AnyTool, GUARDED_TOOL, toolRunKind } from './internal/tool-kind.js';
 import { toolSettings } from './internal/tool-settings.js';
 import type { PalisadeToolOptions } from './tool-options.js';
@@ -25,6 +30,12 @@ export interface GuardToolsOptions<NAMES extends string = string> extends Palisa
    * the only check they get.
    */
   readonly unwrappable?: 'refuse' | 'tool-approval' | undefined;
+  /**
+   * Screens what each tool returns before the model reads it, with the content layer of
+   * `@palisade/retrieval-guard`: injection screening (`screener`; a flagged string is spotlighted
+   * and the session tainted, or the result withheld) and redaction (`redactor`).
+   */
+  readonly screenResults?: ToolResultScreening | undefined;
 }
 
 /**
@@ -64,6 +75,8 @@ export function guardTools<TOOLS extends ToolSet>(
   if (unwrappable !== 'refuse' && unwrappable !== 'tool-approval') {
     throw new TypeError("guardTools(): options.unwrappable must be 'refuse' or 'tool-approval'");
   }
+  const { screenResults } = options;
+  assertToolResultScreening('guardTools()', screenResults);
   // One async context per tool set carries the AI SDK's execution options to the tool body, so
   // concurrent calls (even with equal tool call ids) never see each other's options.
   const executions = new AsyncLocalStorage<ToolExecutionOptions<unknown>>();
@@ -102,10 +115,15 @@ export function guardTools<TOOLS extends ToolSet>(
         inputSchema: toStandardSchema(tool.inputSchema),
         effect,
         target,
-        async execute(input) {
+        async execute(input, guarded) {
           const execution = executions.getStore();
           if (!execution) throw new Error(`"${name}" ran outside of its AI SDK execution`);
-          return lastValueOf(await original(input, execution));
+          const output = await lastValueOf(await original(input, execution));
+          if (!screenResults) return output;
+          return screenToolResult(output, screenResults, {
+            sessions: palisade.sessions,
+            sessionId: guarded.request.context.sessionId,
+          });
         },
       },
       palisade,

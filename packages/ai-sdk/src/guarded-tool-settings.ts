@@ -6,7 +6,7 @@ import {
   type PalisadeToolApproval,
   type ToolApprovalOptions,
 } from './create-tool-approval.js';
-import { guardTools } from './guard-tools.js';
+import { type GuardToolsOptions, guardTools } from './guard-tools.js';
 
 /** Options of `guardedToolSettings`. */
 export interface GuardedToolSettingsOptions<NAMES extends string = string>
@@ -17,6 +17,8 @@ export interface GuardedToolSettingsOptions<NAMES extends string = string>
    * (replicas, restarts) must accept each other's approval requests.
    */
   readonly secret?: string | Uint8Array | undefined;
+  /** Screening of what the tools return; see `GuardToolsOptions.screenResults`. */
+  readonly screenResults?: GuardToolsOptions['screenResults'];
 }
 
 /** The `generateText` / `streamText` / `ToolLoopAgent` options that put Palisade in front of every tool. */
@@ -52,7 +54,7 @@ export function guardedToolSettings<TOOLS extends ToolSet>(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('guardedToolSettings(): options must be an object');
   }
-  const { secret = randomBytes(32), ...shared } = options;
+  const { secret = randomBytes(32), screenResults, ...shared } = options;
   const length =
     typeof secret === 'string'
       ? Buffer.byteLength(secret)
@@ -65,7 +67,7 @@ export function guardedToolSettings<TOOLS extends ToolSet>(
     );
   }
   return {
-    tools: guardTools(tools, palisade, { ...shared, unwrappable: 'tool-approval' }),
+    tools: guardTools(tools, palisade, { ...shared, screenResults, unwrappable: 'tool-approval' }),
     toolApproval: createToolApproval(palisade, shared),
     experimental_toolApprovalSecret: typeof secret === 'string' ? secret : new Uint8Array(secret),
   };

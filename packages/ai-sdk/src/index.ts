@@ -7,6 +7,7 @@ export type { GuardToolsOptions } from './guard-tools.js';
 export { guardTools } from './guard-tools.js';
 export type { GuardedToolSettings, GuardedToolSettingsOptions } from './guarded-tool-settings.js';
 export { guardedToolSettings } from './guarded-tool-settings.js';
+export type { ToolResultScreening } from './internal/screen-tool-result.js';
 export type {
   ModelContent,
   ModelPrompt,

@@ -84,6 +84,23 @@ describe('guardRetriever', () => {
     expect(few.calls).toHaveLength(2);
   });
 
+  it('delivers a document once when the store returns it again in a later round', async () => {
+    const fresh = () => [
+      { pageContent: 'theirs', metadata: acl('globex') },
+      { pageContent: 'ours, no id', metadata: acl() },
+      { pageContent: 'theirs too', metadata: acl('globex') },
+      { pageContent: 'theirs three', metadata: acl('globex') },
+      { pageContent: 'theirs four', metadata: acl('globex') },
+    ];
+    const guarded = guardRetriever(async (_query, { k }) => fresh().slice(0, k), {
+      name: 'kb',
+      permissions,
+      provenance: 'unchecked',
+    });
+    const result = await guarded.retrieve('q', { principal: alice, k: 2 });
+    expect(result.documents.map((document) => document.pageContent)).toEqual(['ours, no id']);
+  });
+
   it('passes the principal filter to the store and skips the query when nothing is readable', async () => {
     const { retrieve, calls } = store([]);
     const guarded = guardRetriever(retrieve, { name: 'kb', permissions, provenance: 'unchecked' });

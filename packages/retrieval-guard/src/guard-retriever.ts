@@ -307,13 +307,16 @@ export function guardRetriever<D extends RetrievedDocument>(
       let failure: unknown;
       let labels: string[] = [];
       try {
-        const seen = new Set<unknown>();
+        // Stores return new objects each round: a document is the same one when its id, or
+        // without an id its text, is.
+        const seen = new Set<string>();
         let fetchK = Math.min(MAX_FETCH, k * factor);
         while (filter.readable && rounds < maxRounds && delivered.length < k) {
           const batch = await fetchRound(query, { k: fetchK, filter, principal, round: rounds });
           rounds += 1;
           const fresh = batch.filter((document) => {
-            const key = document?.id ?? document;
+            const key =
+              typeof document?.id === 'string' ? `id:${document.id}` : `text:${document?.pageContent}`;
             if (seen.has(key)) return false;
             seen.add(key);
             return true;

@@ -2,13 +2,17 @@
 export const FEATURE_BITS = 15;
 const MASK = (1 << FEATURE_BITS) - 1;
 
-function fnv1a(text: string, seed: number): number {
-  let hash = seed >>> 0;
+const SEED = 0x811c9dc5;
+const SPACE = 32;
+
+/** FNV-1a, continued from `hash` over `text` (so hash("a b") = continue(continue(hash("a"), " "), "b")). */
+function fnv1a(hash: number, text: string): number {
+  let state = hash;
   for (let index = 0; index < text.length; index += 1) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
+    state ^= text.charCodeAt(index);
+    state = Math.imul(state, 0x01000193);
   }
-  return hash >>> 0;
+  return state >>> 0;
 }
 
 const TOKEN = /[a-z0-9']{1,24}/g;
@@ -17,9 +21,13 @@ const TOKEN = /[a-z0-9']{1,24}/g;
 export function featuresOf(window: string): number[] {
   const tokens = window.toLowerCase().match(TOKEN) ?? [];
   const features = new Set<number>();
-  for (let index = 0; index < tokens.length; index += 1) {
-    features.add(fnv1a(tokens[index]!, 0x811c9dc5) & MASK);
-    if (index > 0) features.add(fnv1a(`${tokens[index - 1]} ${tokens[index]}`, 0x811c9dc5) & MASK);
+  let previous = -1;
+  for (const token of tokens) {
+    const unigram = fnv1a(SEED, token);
+    features.add(unigram & MASK);
+    // The pair's hash continues the first word's with a space, without building the pair's text.
+    if (previous !== -1) features.add(fnv1a(Math.imul(previous ^ SPACE, 0x01000193), token) & MASK);
+    previous = unigram;
   }
   return [...features];
 }

@@ -7,11 +7,13 @@ describe('LangChain support example', () => {
     const result = await runSupportDemo((line) => lines.push(line));
 
     expect(result.toolResults).toEqual([
-      ['get_ticket', 'success', expect.stringContaining('T-1042')],
+      // The injected ticket reaches the model only inside data markers, and taints the session.
+      ['get_ticket', 'success', expect.stringMatching(/^<<untrusted-content id="[^"]+">>\n.*T-1042/s)],
       ['update_crm', 'error', 'Denied "update_crm": support agents may not write the CRM'],
       ['refund', 'success', 'Refunded 250 EUR on order 7781'],
     ]);
     expect(result.executed).toEqual({ get_ticket: 1, update_crm: 0, refund: 1 });
+    expect(result.sessionLabels).toContain('tainted');
     expect(
       result.audit.map((record) => [record.call.name, record.decision?.effect, record.outcome?.status]),
     ).toEqual([

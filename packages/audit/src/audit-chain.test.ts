@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AuditChainConflictError, type AuditChainLine } from '@palisade/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditChain } from './audit-chain.js';
@@ -23,6 +25,102 @@ afterEach(() => {
 });
 
 describe('createAuditChain', () => {
+  it('keeps records appended without durable in memory for at most the loss window, then writes and syncs them together', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = createMemoryChainStore();
+      const writes: Array<{ lines: number; durable: boolean }> = [];
+      const append = store.append.bind(store);
+      store.append = async (lines, options) => {
+        writes.push({ lines: lines.length, durable: options.durable });
+        return append(lines, options);
+      };
+      const chain = createAuditChain({ store, flushIntervalMillis: 100 });
+      const receipts = [1, 2, 3].map((n) => chain.append({ type: 'event', data: { n } }));
+      await vi.advanceTimersByTimeAsync(99);
+      expect(store.lines).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(store.lines).toHaveLength(3);
+      expect(writes).toEqual([{ lines: 3, durable: true }]);
+      expect(await Promise.all(receipts)).toHaveLength(3);
+      // close() writes what waits without waiting for the window.
+      const last = chain.append({ type: 'event', data: { n: 4 } });
+      await chain.close();
+      await last;
+      expect(store.lines).toHaveLength(4);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('writes at once, with one sync for every caller waiting, when a durable record comes (group commit)', async () => {
+    const store = createMemoryChainStore();
+    const writes: Array<{ lines: number; durable: boolean }> = [];
+    const append = store.append.bind(store);
+    store.append = async (lines, options) => {
+      writes.push({ lines: lines.length, durable: options.durable });
+      return append(lines, options);
+    };
+    const chain = createAuditChain({ store, flushIntervalMillis: 60_000 });
+    const waiting = chain.append({ type: 'event', data: { before: true } });
+    const strict = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        chain.append({ type: 'intent', data: { index } }, { durable: true }),
+      ),
+    );
+    expect(strict.every((receipt) => receipt.status === 'appended')).toBe(true);
+    expect(writes).toEqual([{ lines: 11, durable: true }]);
+    expect(await waiting).toMatchObject({ sequence: 0 });
+    await chain.close();
+  });
+
+  it('loses no acknowledged durable record when the writing process is killed mid-stream', async () => {
+    const path = tempPath();
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@palisade/source',
+        '--import',
+        'tsx',
+        '--no-warnings',
+        fileURLToPath(new URL('./test-support/strict-writer-child.ts', import.meta.url)),
+        path,
+        '10',
+      ],
+      { cwd: fileURLToPath(new URL('../../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (chunk) => (err += chunk));
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        // Kill it without warning once enough calls were let through.
+        if (out.split('\n').length > 300) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('close', () => reject(new Error(`the writer exited early: ${err}`)));
+    });
+    await exited;
+    const acknowledged = out
+      .split('\n')
+      .filter((line) => /^\d+$/.test(line))
+      .map(Number);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(300);
+    // Every record a caller was told is durable is in the log, and the log is one unbroken chain
+    // (a record cut short by the kill can only follow them, and is reported, not hidden).
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const complete = lines.filter((line) => line.endsWith('}'));
+    const sequences = new Set(complete.map((line) => (JSON.parse(line) as { seq: number }).seq));
+    for (const sequence of acknowledged) expect(sequences.has(sequence)).toBe(true);
+    const store = createMemoryChainStore();
+    store.lines.push(...complete);
+    expect(await verifyAuditChain(store)).toMatchObject({ ok: true, records: complete.length });
+  }, 60_000);
+
   it('links records in append order and writes concurrent appends in one batch', async () => {
     const store = createMemoryChainStore();
     const batches: number[] = [];
@@ -48,7 +146,7 @@ describe('createAuditChain', () => {
     expect(await verifyAuditChain(store)).toMatchObject({ ok: true, records: 100 });
   });
 
-  it('asks the store for durability only when a record in the batch needs it', async () => {
+  it('without a loss window, asks the store for durability only when a record in the batch needs it', async () => {
     const store = createMemoryChainStore();
     const seen: boolean[] = [];
     const append = store.append.bind(store);
@@ -56,7 +154,7 @@ describe('createAuditChain', () => {
       seen.push(options.durable);
       return append(lines, options);
     };
-    const chain = createAuditChain({ store });
+    const chain = createAuditChain({ store, flushIntervalMillis: 0 });
     await chain.append({ type: 'event', data: { a: 1 } });
     await chain.append({ type: 'intent', data: { a: 2 } }, { durable: true });
     await chain.flush();
@@ -179,7 +277,12 @@ describe('createAuditChain', () => {
     vi.useFakeTimers();
     try {
       const store = createMemoryChainStore();
-      const chain = createAuditChain({ store, signingKey: privateKey, checkpointIntervalMillis: 1000 });
+      const chain = createAuditChain({
+        store,
+        signingKey: privateKey,
+        checkpointIntervalMillis: 1000,
+        flushIntervalMillis: 0,
+      });
       await chain.append({ type: 'event', data: { n: 1 } });
       await vi.advanceTimersByTimeAsync(1000);
       await vi.advanceTimersByTimeAsync(3000);

@@ -44,8 +44,10 @@ export interface ChainEntry {
 /** How an append must be acknowledged. */
 export interface AppendOptions {
   /**
-   * Resolve only once the record is durable (fsync'd to the file, committed to the database).
-   * Otherwise the promise resolves once the record is handed to the store.
+   * Write the record now and resolve only once it is durable (fsync'd to the file, committed to the
+   * database); every record queued before it is written and synced with it (group commit: one
+   * fsync serves every caller waiting). Otherwise the record waits in memory for the next group
+   * commit, at most `flushIntervalMillis`, and the promise resolves once it is written.
    */
   readonly durable?: boolean | undefined;
 }
@@ -80,8 +82,17 @@ export interface AuditChainOptions {
   readonly checkpointEvery?: number | undefined;
   /** Also checkpoint this often (ms) while records keep coming; 0 turns it off. Defaults to 60,000. */
   readonly checkpointIntervalMillis?: number | undefined;
-  /** Records per write. Defaults to 4,096. */
+  /** Records per write; a queue this long is written at once. Defaults to 4,096. */
   readonly maxBatchSize?: number | undefined;
+  /**
+   * The loss window of records appended without `durable`, in milliseconds. Defaults to 100. They
+   * are kept in memory and written, then synced, together: when this much time has passed since
+   * the first of them, when `maxBatchSize` are waiting, when a durable record or a checkpoint comes,
+   * on `flush()` and `close()`, and when the Node.js event loop empties (`beforeExit`). A crash (or
+   * `process.exit()`, or a signal the app does not handle by closing the chain) loses at most the
+   * records of the last window. 0 writes every batch at once, without syncing it.
+   */
+  readonly flushIntervalMillis?: number | undefined;
   /** Idempotency keys remembered for de-duplication. Defaults to 100,000. */
   readonly rememberKeys?: number | undefined;
   /**
@@ -161,6 +172,10 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
       'createAuditChain(): options.checkpointIntervalMillis must be a non-negative integer',
     );
   }
+  const flushIntervalMs = options.flushIntervalMillis ?? 100;
+  if (!Number.isInteger(flushIntervalMs) || flushIntervalMs < 0) {
+    throw new TypeError('createAuditChain(): options.flushIntervalMillis must be a non-negative integer');
+  }
   const now = options.now ?? Date.now;
   const tracer = options.tracer ?? trace.getTracer(AUDIT_TRACER_NAME, AUDIT_VERSION);
 
@@ -178,6 +193,20 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
   let keyOrder: string[] = [];
   let oldestKey = 0;
   let sinceCheckpoint = 0;
+  // Pending entries that must be written without waiting for the loss window (durable records,
+  // checkpoints, flush barriers), and whether the window of the waiting ones has run out.
+  let urgent = 0;
+  let flushDue = false;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+  // When the event loop empties, write what waits; the handler adds work only when there is some,
+  // so it does not keep the process alive.
+  const host = (globalThis as { process?: ExitHost }).process;
+  const onBeforeExit = () => {
+    if (queue.length > 0 && !failure) flushDue = true;
+    if (queue.length > 0) kick();
+  };
+  if (flushIntervalMs > 0) host?.on?.('beforeExit', onBeforeExit);
 
   const timer =
     signingKey && intervalMs > 0
@@ -220,18 +249,41 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
           ? { kind, durable: true, resolve, reject }
           : { kind, durable: true, resolve, reject },
       );
+      urgent += 1;
       kick();
     });
   }
 
+  /** Whether the queue is written now, or waits for the loss window to run out. */
+  function writeNow(): boolean {
+    return urgent > 0 || flushDue || closing || queue.length >= maxBatch || flushIntervalMs === 0;
+  }
+
   function kick(): void {
     if (draining) return;
+    if (!writeNow()) {
+      if (flushTimer === undefined && queue.length > 0) {
+        flushTimer = setTimeout(() => {
+          flushTimer = undefined;
+          flushDue = true;
+          kick();
+        }, flushIntervalMs);
+        (flushTimer as { unref?: () => void }).unref?.();
+      }
+      return;
+    }
+    if (flushTimer !== undefined) {
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+    }
     draining = (async () => {
       // Let appends made in the same tick join the batch.
       await undefined;
-      while (queue.length > 0) {
+      while (queue.length > 0 && writeNow()) {
         const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
         queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+        urgent = queue.length === 0 ? 0 : queue.filter((pending) => pending.durable).length;
+        flushDue = false;
         await write(batch);
       }
     })().finally(() => {
@@ -337,7 +389,10 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
       let linked = link(batch);
       for (let attempt = 0; ; attempt += 1) {
         try {
-          const durable = linked.checkpoints.length > 0 || batch.some((pending) => pending.durable);
+          // A batch is synced when a caller waits for it, and always once records wait for the loss
+          // window: that is what bounds the window.
+          const durable =
+            flushIntervalMs > 0 || linked.checkpoints.length > 0 || batch.some((pending) => pending.durable);
           if (linked.lines.length > 0 || durable) await store.append(linked.lines, { durable });
           break;
         } catch (error) {
@@ -408,6 +463,7 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
           resolve,
           reject,
         });
+        if (durable) urgent += 1;
         kick();
       });
     },
@@ -425,6 +481,7 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
       closed ??= (async () => {
         closing = true;
         if (timer) clearInterval(timer);
+        host?.off?.('beforeExit', onBeforeExit);
         try {
           if (signingKey && !failure) {
             // Seal what is left so the end of the log is signed too.
@@ -442,6 +499,12 @@ export function createAuditChain(options: AuditChainOptions): AuditChain {
       return closed;
     },
   };
+}
+
+/** The part of Node's `process` the chain uses, read from `globalThis` so other runtimes need none. */
+interface ExitHost {
+  on?(event: 'beforeExit', listener: () => void): unknown;
+  off?(event: 'beforeExit', listener: () => void): unknown;
 }
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {

@@ -69,6 +69,56 @@ describe('createOtelRecorder', () => {
     expect(JSON.stringify(span.attributes)).not.toContain('secret body');
   });
 
+  it('describes each call by the principal as it is now, even one object reused and changed in place', async () => {
+    const recorder = createOtelRecorder({ tracer });
+    const principal = {
+      agent: { id: 'spiffe://acme.example/agent/a' },
+      user: { id: 'alice', roles: ['support'] },
+      delegation: [],
+      scopes: [],
+      claims: {},
+    };
+    const sameObject = { verify: async () => principal };
+    const read = tool(
+      'get_ticket',
+      'read',
+      { verifier: sameObject, decider: deciderFor(), recorder },
+      () => 1,
+    );
+    await read.call({ id: 'T-1' }, credential);
+    await read.call({ id: 'T-2' }, credential);
+    // Misuse, but the record must not name the previous actor.
+    (principal as { user: { id: string; roles: string[] } }).user = { id: 'mallory', roles: ['admin'] };
+    (principal as { agent: { id: string } }).agent = { id: 'spiffe://acme.example/agent/b' };
+    await read.call({ id: 'T-3' }, credential);
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((span) => [span.attributes['user.id'], span.attributes['gen_ai.agent.id']])).toEqual([
+      ['alice', 'spiffe://acme.example/agent/a'],
+      ['alice', 'spiffe://acme.example/agent/a'],
+      ['mallory', 'spiffe://acme.example/agent/b'],
+    ]);
+    expect(spans[2]?.attributes['user.roles']).toEqual(['admin']);
+  });
+
+  it('computes no attributes for a span that is not recorded, and still records to the chain', async () => {
+    const appended: ChainEntry[] = [];
+    const chain = {
+      append: async (entry: ChainEntry) => {
+        appended.push(entry);
+        return { status: 'appended', sequence: appended.length - 1, hash: 'h' } as const;
+      },
+    } as unknown as AuditChain;
+    const noop = trace.getTracer('not-recording');
+    const recorder = createOtelRecorder({ tracer: noop, chain });
+    const read = tool('get_ticket', 'read', { verifier, decider: deciderFor(), recorder }, () => 1);
+    await read.call({ id: 'T-1' }, credential);
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+    expect(appended.map((entry) => entry.type)).toEqual(['intent', 'result']);
+    expect((appended[0]?.data as { request: { inputDigest: string } }).request.inputDigest).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
+  });
+
   it('names the consumed approval on the span of an approved call', async () => {
     const recorder = createOtelRecorder({ tracer });
     const refund = tool(

@@ -18,6 +18,7 @@ import {
   type DigestKey,
   isDigestKey,
   isPersistentEffect,
+  type Principal,
 } from '@palisade/core';
 import {
   ATTR_ERROR_TYPE,
@@ -191,12 +192,27 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
     return `${call.kind === 'retrieval' ? OPERATION_RETRIEVAL : OPERATION_EXECUTE_TOOL} ${call.name}`;
   }
 
+  // What is static per tool (name, kind, effect, target) is built once per tool and shape; the
+  // per-call id is added to a copy. Bounded: cleared when full, never grows.
+  const staticAttributes = new Map<string, Attributes>();
+  // Held weakly: a principal nobody uses any more takes its attributes with it.
+  const principals = new WeakMap<Principal, PrincipalAttributes>();
   function startAttributes(call: CallDescriptor, nested: boolean): Attributes {
+    const cacheKey = `${nested ? 'n' : 'o'}\u0000${call.kind}\u0000${call.effect}\u0000${call.target ?? ''}\u0000${call.name}`;
+    let fixed = staticAttributes.get(cacheKey);
+    if (fixed === undefined) {
+      fixed = buildStartAttributes(call, nested);
+      if (staticAttributes.size >= 1_000) staticAttributes.clear();
+      staticAttributes.set(cacheKey, fixed);
+    }
+    return { ...fixed, [ATTR_GEN_AI_TOOL_CALL_ID]: call.callId };
+  }
+
+  function buildStartAttributes(call: CallDescriptor, nested: boolean): Attributes {
     if (nested) {
       // The host's span is the GenAI `execute_tool` span of this call; this one only guards it.
       const attributes: Attributes = {
         [ATTR_GEN_AI_TOOL_NAME]: call.name,
-        [ATTR_GEN_AI_TOOL_CALL_ID]: call.callId,
         [ATTR_PALISADE_ACTION_KIND]: call.kind,
         [ATTR_PALISADE_EFFECT]: call.effect,
       };
@@ -207,7 +223,6 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
     const attributes: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: retrieval ? OPERATION_RETRIEVAL : OPERATION_EXECUTE_TOOL,
       [ATTR_GEN_AI_TOOL_NAME]: call.name,
-      [ATTR_GEN_AI_TOOL_CALL_ID]: call.callId,
       [ATTR_GEN_AI_TOOL_TYPE]: retrieval ? 'datastore' : 'function',
       [ATTR_PALISADE_ACTION_KIND]: call.kind,
       [ATTR_PALISADE_EFFECT]: call.effect,
@@ -236,12 +251,21 @@ export function createOtelRecorder(options: OtelRecorderOptions = {}): AuditReco
 
           const scope: AuditScope = {
             decided(request, given) {
-              const decision = safeDecision(given);
-              const inputDigest = inputDigestOf(request.input);
-              // Only the chain's records read it back.
-              if (chain) decided = { request, decision, inputDigest };
-              setDecisionAttributes(span, request, decision, inputDigest);
-              if (capture.enabled) {
+              // A span that is not recorded (sampled out, no SDK) gets no attributes: nothing is
+              // computed for it unless the chain needs it.
+              const recording = span.isRecording();
+              if (recording || chain) {
+                const decision = safeDecision(given);
+                const inputDigest = inputDigestOf(request.input);
+                // Only the chain's records read it back.
+                if (chain) decided = { request, decision, inputDigest };
+                if (recording) {
+                  setDecisionAttributes(span, decision, inputDigest);
+                  span.setAttributes(principalAttributesOf(principals, request.principal));
+                  setContextAttributes(span, request);
+                }
+              }
+              if (capture.enabled && span.isRecording()) {
                 const argumentsJson = capture.serialize(request.input, { tool: call.name, field: 'input' });
                 if (argumentsJson !== undefined)
                   span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, argumentsJson);
@@ -355,35 +379,81 @@ function toError(error: unknown): Error {
  * Sets the decision's attributes one by one, in a fixed order: no intermediate attribute object per
  * call. Array values are passed as they are; the SDK copies them itself.
  */
-function setDecisionAttributes(
-  span: Span,
-  request: ActionRequest,
-  decision: Decision,
-  inputDigest: InputDigest,
-): void {
-  const { principal, context } = request;
+function setDecisionAttributes(span: Span, decision: Decision, inputDigest: InputDigest): void {
   span.setAttribute(ATTR_PALISADE_DECISION, decision.effect);
   span.setAttribute(ATTR_PALISADE_RULE_IDS, decision.ruleIds as string[]);
   span.setAttribute(ATTR_PALISADE_POLICY_VERSION, decision.policyVersion);
   span.setAttribute(ATTR_PALISADE_DECISION_REASON, decision.reason);
   span.setAttribute(ATTR_PALISADE_INPUT_DIGEST, inputDigest.value);
   span.setAttribute(ATTR_PALISADE_INPUT_DIGEST_KEY, inputDigest.keyId);
-  span.setAttribute(ATTR_GEN_AI_AGENT_ID, principal.agent.id);
+}
+
+/** The per-call context: session labels, risk, session id. */
+function setContextAttributes(span: Span, request: ActionRequest): void {
+  const { context } = request;
   // Empty arrays carry nothing and are left out.
-  if (principal.delegation.length > 0)
-    span.setAttribute(ATTR_PALISADE_DELEGATION_CHAIN, principal.delegation as string[]);
   if (context.labels.length > 0) span.setAttribute(ATTR_PALISADE_SESSION_LABELS, context.labels as string[]);
-  if (principal.agent.name !== undefined) span.setAttribute(ATTR_GEN_AI_AGENT_NAME, principal.agent.name);
-  const user = principal.user;
-  if (user) {
-    span.setAttribute(ATTR_USER_ID, user.id);
-    span.setAttribute(ATTR_USER_ROLES, user.roles as string[]);
-    if (user.tenant !== undefined) span.setAttribute(ATTR_PALISADE_TENANT, user.tenant);
-  }
-  if (principal.task !== undefined) span.setAttribute(ATTR_PALISADE_TASK, principal.task);
-  if (principal.tokenId !== undefined) span.setAttribute(ATTR_PALISADE_TOKEN_ID, principal.tokenId);
   if (context.risk !== undefined) span.setAttribute(ATTR_PALISADE_RISK, context.risk);
   if (context.sessionId !== undefined) span.setAttribute(ATTR_GEN_AI_CONVERSATION_ID, context.sessionId);
+}
+
+/** A principal's attributes, with what they were built from so a changed principal is noticed. */
+interface PrincipalAttributes {
+  readonly agent: string;
+  readonly user: string | undefined;
+  readonly roles: readonly string[] | undefined;
+  readonly rolesLength: number;
+  readonly task: string | undefined;
+  readonly tokenId: string | undefined;
+  readonly delegation: readonly string[];
+  readonly attributes: Attributes;
+}
+
+/**
+ * The principal's attributes, built once per principal object: a verifier's token cache hands out
+ * the same principal for every call made with one token, so they are built once per token. The
+ * fields that say who acted are compared on every call, so a principal changed in place (misuse)
+ * is described afresh rather than from the cache.
+ */
+function principalAttributesOf(
+  cache: WeakMap<Principal, PrincipalAttributes>,
+  principal: Principal,
+): Attributes {
+  const user = principal.user;
+  const cached = cache.get(principal);
+  if (
+    cached !== undefined &&
+    cached.agent === principal.agent.id &&
+    cached.user === user?.id &&
+    cached.roles === user?.roles &&
+    cached.rolesLength === (user?.roles.length ?? 0) &&
+    cached.task === principal.task &&
+    cached.tokenId === principal.tokenId &&
+    cached.delegation === principal.delegation
+  )
+    return cached.attributes;
+  const attributes: Attributes = { [ATTR_GEN_AI_AGENT_ID]: principal.agent.id };
+  // Empty arrays carry nothing and are left out.
+  if (principal.delegation.length > 0) attributes[ATTR_PALISADE_DELEGATION_CHAIN] = [...principal.delegation];
+  if (principal.agent.name !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = principal.agent.name;
+  if (user) {
+    attributes[ATTR_USER_ID] = user.id;
+    attributes[ATTR_USER_ROLES] = [...user.roles];
+    if (user.tenant !== undefined) attributes[ATTR_PALISADE_TENANT] = user.tenant;
+  }
+  if (principal.task !== undefined) attributes[ATTR_PALISADE_TASK] = principal.task;
+  if (principal.tokenId !== undefined) attributes[ATTR_PALISADE_TOKEN_ID] = principal.tokenId;
+  cache.set(principal, {
+    agent: principal.agent.id,
+    user: user?.id,
+    roles: user?.roles,
+    rolesLength: user?.roles.length ?? 0,
+    task: principal.task,
+    tokenId: principal.tokenId,
+    delegation: principal.delegation,
+    attributes,
+  });
+  return attributes;
 }
 
 function applyOutcome(

@@ -10,6 +10,8 @@ const BENCHES: readonly string[] = [
   'approval',
   'audit',
   'policy',
+  'guard',
+  'memory',
   'ai-sdk-adapter',
   'mcp-adapter',
   'langchain-adapter',

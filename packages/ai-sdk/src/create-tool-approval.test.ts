@@ -196,9 +196,10 @@ describe('createToolApproval', () => {
         },
       },
     });
+    // Core's one refusal path: a recorder that fails never turns a refusal into anything else.
     expect(await broken.toolApproval(call(broken.tools, 'deleteAccount', {}))).toEqual({
       type: 'denied',
-      reason: expect.stringContaining('could not be recorded (disk full)'),
+      reason: 'Denied "deleteAccount": no rule allows this',
     });
   });
 

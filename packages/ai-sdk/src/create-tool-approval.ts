@@ -9,6 +9,7 @@ import {
   type Decision,
   type Enforcement,
   GuardFaultError,
+  recordRefusal,
   type StandardSchemaV1,
 } from '@palisade/core';
 import type { ModelMessage, ToolApprovalConfiguration, ToolApprovalStatus, ToolSet } from 'ai';
@@ -274,12 +275,7 @@ export function createToolApproval(
         callId: toolCall.toolCallId,
         expiresAt: proposed.expiresAt,
       });
-      await recordOutcome(palisade.recorder, {
-        call: descriptor,
-        request,
-        decision,
-        outcome: { status: 'pending-approval', error: pending },
-      });
+      await recordRefusal(palisade.recorder, descriptor, pending, { request, decision });
       // One human answer serves the policy and the application's own approval alike.
       return { type: 'user-approval', reason: withApprovalReference(decision.reason, proposed.id) };
     } catch (error) {
@@ -295,21 +291,12 @@ export function createToolApproval(
       return refuse(denial);
     }
 
-    /** Records the refusal once and tells the AI SDK, whose model reads it as `execution-denied`. */
+    /**
+     * Records the refusal through core's one refusal path and tells the AI SDK, whose model reads
+     * it as `execution-denied`.
+     */
     async function refuse(denial: AccessDeniedError): Promise<ToolApprovalStatus> {
-      try {
-        await recordOutcome(palisade.recorder, {
-          call: descriptor,
-          request: evaluated?.request,
-          decision: evaluated?.decision,
-          outcome: { status: 'denied', error: denial },
-        });
-      } catch (recordError) {
-        return {
-          type: 'denied',
-          reason: `Denied "${name}": the call could not be recorded (${messageOf(recordError)})`,
-        };
-      }
+      await recordRefusal(palisade.recorder, descriptor, denial, evaluated);
       return { type: 'denied', reason: denial.message };
     }
   };

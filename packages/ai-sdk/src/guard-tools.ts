@@ -6,12 +6,12 @@ import {
   type GuardedTool,
   GuardFaultError,
   guard,
+  recordRefusal,
 } from '@palisade/core';
 import type { ToolExecutionOptions, ToolSet } from 'ai';
 import { approvalReferenceOf } from './internal/approval-reference.js';
 import { toStandardSchema } from './internal/input-schema.js';
 import { humanApprovalRequestFor } from './internal/messages.js';
-import { recordOutcome } from './internal/record-outcome.js';
 import {
   assertToolResultScreening,
   screenToolResult,
@@ -163,16 +163,7 @@ export function guardTools<TOOLS extends ToolSet>(
       callId,
       cause,
     });
-    try {
-      await recordOutcome(palisade.recorder, { call, outcome: { status: 'denied', error: fault } });
-    } catch (recordError) {
-      return new GuardFaultError(`Denied "${name}": the call could not be recorded`, {
-        stage: 'record',
-        tool: name,
-        callId,
-        cause: recordError,
-      });
-    }
+    await recordRefusal(palisade.recorder, call, fault);
     return fault;
   }
 }

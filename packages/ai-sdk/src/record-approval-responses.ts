@@ -5,12 +5,12 @@ import {
   type AuditRecorder,
   canonicalJson,
   type Decision,
+  recordRefusal,
 } from '@palisade/core';
 import type { ModelMessage } from 'ai';
 import { ApprovalLinkError } from './approval-link-error.js';
 import { approvalReferenceOf } from './internal/approval-reference.js';
 import { approvalRequestById, toolCallById } from './internal/messages.js';
-import { recordOutcome } from './internal/record-outcome.js';
 import type { ToolApprovalService } from './tool-approval-service.js';
 
 /** Options of `recordApprovalResponses`. */
@@ -148,7 +148,8 @@ export async function recordApprovalResponses(
     });
     // Only the answer that moved the request out of `pending` is recorded, so a refusal is
     // recorded once however often the same messages come back.
-    if (!decision.approve && palisade) await recordRefusal(palisade.recorder, stored, decision.reason);
+    if (!decision.approve && palisade)
+      await recordReviewerRefusal(palisade.recorder, stored, decision.reason);
     recorded.push({ ...base, status: 'recorded', approved: decision.approve });
   }
   return recorded;
@@ -159,7 +160,7 @@ export async function recordApprovalResponses(
  * `approve` by the policy (the decision the reviewer answered, as stored with the proposal), and
  * ended `denied` with an `ApprovalDeniedError`.
  */
-async function recordRefusal(
+async function recordReviewerRefusal(
   recorder: AuditRecorder,
   stored: ApprovalRequest,
   reason: string | undefined,
@@ -197,16 +198,12 @@ async function recordRefusal(
     `Approval refused for "${stored.tool}"${reason ? `: ${reason}` : ''}`,
     { tool: stored.tool, callId: stored.callId, decision, approvalId: stored.id },
   );
-  await recordOutcome(recorder, {
-    call: {
-      kind: stored.kind,
-      name: stored.tool,
-      effect: stored.effect,
-      callId: stored.callId,
-      target: stored.target,
-    },
-    request,
-    decision,
-    outcome: { status: 'denied', error },
-  });
+  const call = {
+    kind: stored.kind,
+    name: stored.tool,
+    effect: stored.effect,
+    callId: stored.callId,
+    target: stored.target,
+  };
+  await recordRefusal(recorder, call, error, decision && { request, decision });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AccessDeniedError, type Enforcement, GuardFaultError } from '@palisade/core';
+import { AccessDeniedError, type Enforcement, GuardFaultError, recordRefusal } from '@palisade/core';
 
 /** Why a call was refused before the enforcement loop could take it. */
 export type RefusalReason = 'unknown-effect' | 'invalid-tool' | 'context-failed';
@@ -11,7 +11,7 @@ const EXPLANATIONS: Readonly<Record<RefusalReason, string>> = Object.freeze({
 });
 
 /**
- * Denies, and records, a call the enforcement loop cannot take: a tool whose effect nobody vouched for
+ * Denies, and records through core's one refusal path, a call the enforcement loop cannot take: a tool whose effect nobody vouched for
  * (not in the policy's catalog, not declared by the application, no annotation says what it does),
  * one `guard()` refuses to wrap, or one whose call context could not be read (a fault).
  *
@@ -31,20 +31,6 @@ export async function denyCall(
     call.reason === 'context-failed'
       ? new GuardFaultError(message, options)
       : new AccessDeniedError(message, options);
-  try {
-    await palisade.recorder.record(
-      { kind: 'tool', name, effect: 'execute', callId, target },
-      async (scope) => {
-        await scope.result({ status: 'denied', error: denial });
-      },
-    );
-  } catch (error) {
-    throw new GuardFaultError(`Denied "${name}": the record stage failed`, {
-      stage: 'record',
-      tool: name,
-      callId,
-      cause: error,
-    });
-  }
+  await recordRefusal(palisade.recorder, { kind: 'tool', name, effect: 'execute', callId, target }, denial);
   throw denial;
 }

@@ -74,6 +74,22 @@ describe('createOutputGuard', () => {
     expect(messages[1]!.content).toEqual([{ type: 'text', text: 'noted' }]);
   });
 
+  it('checks messages that are class instances and collections too', async () => {
+    class Message {
+      constructor(
+        readonly role: string,
+        readonly content: string,
+      ) {}
+    }
+    const guard = createOutputGuard();
+    const [checked] = await guard.checkMessages([new Message('user', `key ${SECRET}`)]);
+    expect(checked).toBeInstanceOf(Message);
+    expect(checked!.content).toBe('key [REDACTED:secret]');
+    await expect(
+      guard.checkMessages([{ role: 'tool', content: new Map([['token', SECRET]]) }]),
+    ).rejects.toSatisfy((error: unknown) => ContentBlockedError.isInstance(error));
+  });
+
   it('catches a secret split across stream chunks, emitting no fragment of it', async () => {
     const text = `Here is the token you asked for: ${SECRET} and the rest of the answer follows here.`;
     await fc.assert(

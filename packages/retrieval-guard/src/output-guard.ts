@@ -44,7 +44,6 @@ export interface OutputCheck {
 export interface OutputMessage {
   readonly role: string;
   readonly content: unknown;
-  readonly [key: string]: unknown;
 }
 
 /** A tool call as models propose it. */
@@ -181,6 +180,27 @@ export function createOutputGuard(options: OutputGuardOptions = {}): OutputGuard
     if (Array.isArray(value)) return value.map((item) => mapStrings(item, policy, blocked, rules, depth + 1));
     if (isPlainObject(value)) {
       const copy: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value))
+        copy[key] = mapStrings(item, policy, blocked, rules, depth + 1);
+      return copy;
+    }
+    if (typeof value === 'object' && value !== null) {
+      if (
+        value instanceof Date ||
+        value instanceof RegExp ||
+        value instanceof ArrayBuffer ||
+        ArrayBuffer.isView(value)
+      )
+        return value;
+      if (value instanceof Map || value instanceof Set) {
+        // Not rebuilt; what they hold is still checked, and blocks where it would be redacted.
+        const strict: Policy = { secret: 'block', personal: policy.personal === 'allow' ? 'allow' : 'block' };
+        for (const item of value instanceof Map ? [...value.keys(), ...value.values()] : [...value])
+          mapStrings(item, strict, blocked, rules, depth + 1);
+        return value;
+      }
+      // A class instance (a LangChain message): a copy with the same prototype, its fields checked.
+      const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
       for (const [key, item] of Object.entries(value))
         copy[key] = mapStrings(item, policy, blocked, rules, depth + 1);
       return copy;

@@ -203,7 +203,7 @@ describe('guard() approvals', () => {
       expect.anything(),
       {
         approvalId: 'ap-1',
-        signal: undefined,
+        signal: expect.any(AbortSignal),
       },
     );
     expect(body.mock.calls[0]?.[1]?.approvalId).toBe('ap-1');

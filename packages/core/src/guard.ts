@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   ACTION_KINDS,
   type ActionKind,
@@ -23,12 +22,16 @@ import {
   GuardFaultError,
   type GuardStage,
   InputValidationError,
+  StageTimeoutError,
 } from './errors.js';
 import { formatIssuePath } from './internal/format-path.js';
+import { snapshotInput } from './internal/snapshot-input.js';
+import { isPromiseLike, withinDeadline } from './internal/within-deadline.js';
 import type { Principal } from './principal.js';
 import type { ProvenanceStore } from './provenance-store.js';
 import { RECORD_PROVENANCE, recordProvenanceHandler } from './record-provenance.js';
 import type { SessionStore } from './session-store.js';
+import { resolveStageDeadlines, type StageDeadlines } from './stage-deadlines.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** What a guarded tool's body receives besides its input. */
@@ -77,11 +80,17 @@ export interface RiskScorer {
   score(request: ActionRequest): number | Promise<number>;
 }
 
-/** Carries out one kind of obligation. */
+/** Carries out one kind of obligation. Each hook runs within the `obligation` deadline. */
 export interface ObligationHandler {
   /** Runs after approval and before the intent record; throwing denies the call. */
   before?(obligation: Obligation, request: ActionRequest): void | Promise<void>;
-  /** Runs after the body succeeded; throwing withholds the output. */
+  /**
+   * Runs as the body starts (after the intent record, right before `execute`); what it does holds
+   * whatever the body then does: returns, throws, times out or is aborted. Throwing denies the call
+   * (the body has not run). `label-session` labels the session here.
+   */
+  start?(obligation: Obligation, request: ActionRequest): void | Promise<void>;
+  /** Runs after the body succeeded; throwing withholds the output (a `CallFailedError`). */
   after?(obligation: Obligation, request: ActionRequest, output: unknown): void | Promise<void>;
 }
 
@@ -104,6 +113,12 @@ export interface Enforcement {
   readonly riskScorer?: RiskScorer | undefined;
   /** Handlers by obligation type, on top of the built-in `label-session`. */
   readonly obligations?: Readonly<Record<string, ObligationHandler>> | undefined;
+  /**
+   * Milliseconds each awaited stage may take (`verify`, `context`, `enrich`, `decide`, `approve`,
+   * `obligation`, `intent`, `record`); a missed deadline refuses the call with a `StageTimeoutError`.
+   * Unset stages keep `DEFAULT_STAGE_DEADLINES`; no stage can go without one.
+   */
+  readonly deadlines?: Readonly<Partial<StageDeadlines>> | undefined;
   /** Epoch milliseconds; injectable for tests. */
   readonly now?: (() => number) | undefined;
   readonly newCallId?: (() => string) | undefined;
@@ -113,7 +128,9 @@ export interface Enforcement {
  * Wraps a tool in the enforcement loop: validate input -> verify credential -> build and score the
  * request -> decide -> (human approval) -> obligations -> durable intent -> execute -> record.
  *
- * Any failure of the loop itself denies the call (`GuardFaultError`) and the body never runs.
+ * Any failure of the loop itself denies the call (`GuardFaultError`) and the body never runs; so
+ * does a stage that misses its deadline (`StageTimeoutError`). The body runs on a deep, frozen copy
+ * of the validated input: exactly what policy decided on and a human approved.
  *
  * @example
  * ```ts
@@ -138,12 +155,19 @@ export function guard<Input, Output>(
   assertToolDefinition(tool);
   assertEnforcement(enforcement);
   const kind = tool.kind ?? 'tool';
-  const newCallId = enforcement.newCallId ?? randomUUID;
-  const handlers: Readonly<Record<string, ObligationHandler>> = {
-    'label-session': labelSessionHandler(enforcement.sessions),
-    [RECORD_PROVENANCE]: recordProvenanceHandler(enforcement.provenance),
-    ...enforcement.obligations,
-  };
+  const newCallId = enforcement.newCallId ?? newRandomCallId;
+  // What is static per tool is settled once, here, not on every call.
+  const deadlines = resolveStageDeadlines(enforcement.deadlines, 'guard(): enforcement.deadlines');
+  const shape: CallShape<Input> = Object.freeze({
+    kind,
+    name: tool.name,
+    effect: tool.effect,
+    target: tool.target,
+    inputSchema: tool.inputSchema,
+  });
+  const handlers = obligationHandlers(enforcement);
+  const timedOut = (stage: GuardStage, callId: string) => () =>
+    stageTimeout(stage, deadlines[stage as keyof StageDeadlines], tool.name, callId);
 
   async function call(rawInput: unknown, explicit?: CallContext): Promise<Output> {
     const context = mergeCallContext(enforcement.scope?.current(), explicit);
@@ -175,17 +199,12 @@ export function guard<Input, Output>(
     let output: Output;
     try {
       const { input, principal, request, decision } = await decideCall(
-        {
-          kind,
-          name: tool.name,
-          effect: tool.effect,
-          target: tool.target,
-          inputSchema: tool.inputSchema,
-          input: rawInput,
-          callId,
-        },
+        shape,
+        rawInput,
+        callId,
         context,
         enforcement,
+        deadlines,
         progress,
       );
       scope.decided(request, decision);
@@ -205,14 +224,19 @@ export function guard<Input, Output>(
       }
 
       progress.stage = 'obligation';
-      for (const obligation of decision.obligations) {
-        const handler = handlers[obligation.type];
-        if (!handler) throw new TypeError(`No handler for obligation "${obligation.type}"`);
-        await handler.before?.(obligation, request);
-      }
+      await meetObligations('before', decision, request, undefined, callId);
 
       progress.stage = 'intent';
-      await scope.intent(request, decision, { approvalId });
+      await withinDeadline(
+        scope.intent(request, decision, { approvalId }),
+        deadlines.intent,
+        timedOut('intent', callId),
+      );
+
+      // From here on the body starts: labels applied now hold whether it returns, throws, times
+      // out or is aborted.
+      progress.stage = 'obligation';
+      await meetObligations('start', decision, request, undefined, callId);
 
       progress.stage = 'execute';
       executed = true;
@@ -226,9 +250,7 @@ export function guard<Input, Output>(
       });
 
       progress.stage = 'obligation';
-      for (const obligation of decision.obligations) {
-        await handlers[obligation.type]?.after?.(obligation, request, output);
-      }
+      await meetObligations('after', decision, request, output, callId);
     } catch (error) {
       // Once the body ran, the call is an error, never a denial: its side effect has happened.
       const final = !executed
@@ -236,13 +258,63 @@ export function guard<Input, Output>(
         : progress.stage === 'execute'
           ? error
           : failedAfter('obligation', error, tool.name, callId);
-      const settling = settle(scope, outcomeOf(final, executed), tool.name, callId, executed);
+      const settling = settle(scope, outcomeOf(final, executed), executed, callId);
       if (settling) await settling;
       throw final;
     }
-    const settling = settle(scope, { status: 'ok', output }, tool.name, callId, true);
+    const settling = settle(scope, { status: 'ok', output }, true, callId);
     if (settling) await settling;
     return output;
+  }
+
+  /** Runs one hook of every obligation of the decision, each within the obligation deadline. */
+  async function meetObligations(
+    phase: 'before' | 'start' | 'after',
+    decision: Decision,
+    request: ActionRequest,
+    output: unknown,
+    callId: string,
+  ): Promise<void> {
+    for (const obligation of decision.obligations) {
+      const handler = handlers.get(obligation.type);
+      // An obligation nobody can meet is a deny (checked before anything ran).
+      if (!handler) throw new TypeError(`No handler for obligation "${obligation.type}"`);
+      const met =
+        phase === 'after'
+          ? handler.after?.(obligation, request, output)
+          : handler[phase]?.(obligation, request);
+      if (met !== undefined) await withinDeadline(met, deadlines.obligation, timedOut('obligation', callId));
+    }
+  }
+
+  /**
+   * Records the outcome within the record deadline; a recorder that cannot record turns the call
+   * into a fault (before the body) or a `CallFailedError` (after it). Returns a promise only when
+   * the recorder did: most outcomes are recorded synchronously, and an extra async layer here would
+   * cost every call its microtask hops.
+   */
+  function settle(
+    scope: AuditScope,
+    outcome: CallOutcome,
+    executed: boolean,
+    callId: string,
+  ): void | Promise<void> {
+    // Before the body, an unrecorded call is refused; after it, the action happened all the same.
+    const failed = (error: unknown): Error =>
+      executed ? failedAfter('record', error, tool.name, callId) : fault('record', error, tool.name, callId);
+    let recorded: void | Promise<void>;
+    try {
+      recorded = scope.result(outcome);
+    } catch (error) {
+      throw failed(error);
+    }
+    if (!isPromiseLike(recorded)) return undefined;
+    return Promise.resolve(withinDeadline(recorded, deadlines.record, timedOut('record', callId))).then(
+      undefined,
+      (error: unknown) => {
+        throw failed(error);
+      },
+    );
   }
 
   async function obtainApproval(request: ActionRequest, decision: Decision, context: CallContext) {
@@ -253,10 +325,15 @@ export function guard<Input, Output>(
         decision,
       });
     }
-    const outcome = await enforcement.approvals.authorize(request, decision, {
-      approvalId: context.approvalId,
-      signal: context.signal,
-    });
+    // A gate that waits for a human is told to stop when the approve deadline passes.
+    const deadline = new AbortController();
+    const signal = context.signal ? AbortSignal.any([context.signal, deadline.signal]) : deadline.signal;
+    const outcome = await withinDeadline(
+      enforcement.approvals.authorize(request, decision, { approvalId: context.approvalId, signal }),
+      deadlines.approve,
+      timedOut('approve', request.callId),
+      deadline,
+    );
     if (outcome?.status === 'approved' && typeof outcome.approvalId === 'string') return outcome.approvalId;
     if (outcome?.status === 'denied') {
       throw new ApprovalDeniedError(`Approval refused for "${tool.name}": ${outcome.reason}`, {
@@ -324,12 +401,22 @@ export async function evaluate<Input>(
   context: CallContext,
   enforcement: Enforcement,
 ): Promise<EvaluatedCall<Input>> {
+  const deadlines = resolveStageDeadlines(enforcement.deadlines, 'evaluate(): enforcement.deadlines');
   const progress: StageTracker = { stage: 'validate' };
   try {
     return await decideCall(
-      call,
+      {
+        kind: call.kind ?? 'tool',
+        name: call.name,
+        effect: call.effect,
+        target: call.target,
+        inputSchema: call.inputSchema,
+      },
+      call.input,
+      call.callId,
       mergeCallContext(enforcement.scope?.current(), context),
       enforcement,
+      deadlines,
       progress,
     );
   } catch (error) {
@@ -341,46 +428,67 @@ interface StageTracker {
   stage: GuardStage;
 }
 
+/** What is static about a call: the declared tool. */
+interface CallShape<Input> {
+  readonly kind: ActionKind;
+  readonly name: string;
+  readonly effect: Effect;
+  readonly target: string | undefined;
+  readonly inputSchema: StandardSchemaV1<unknown, Input>;
+}
+
 /** The loop up to the decision; `progress.stage` names the stage that was running if it throws. */
 async function decideCall<Input>(
-  call: CallToEvaluate<Input>,
+  call: CallShape<Input>,
+  rawInput: unknown,
+  callId: string,
   context: CallContext,
   enforcement: Enforcement,
+  deadlines: StageDeadlines,
   progress: StageTracker,
 ): Promise<EvaluatedCall<Input>> {
+  const timedOut = (stage: keyof StageDeadlines) => () =>
+    stageTimeout(stage, deadlines[stage], call.name, callId);
+
   progress.stage = 'validate';
   // Standard Schema validates synchronously when it can; only a promise needs the extra hop.
-  const validated = call.inputSchema['~standard'].validate(call.input);
+  const validated = call.inputSchema['~standard'].validate(rawInput);
   const result = isPromiseLike(validated) ? await validated : validated;
   if (result.issues) {
     const issues = result.issues.map((issue) => ({
       path: formatIssuePath(issue.path),
       message: issue.message,
     }));
-    throw new InputValidationError(call.name, issues, { callId: call.callId });
+    throw new InputValidationError(call.name, issues, { callId });
   }
-  const input = result.value;
+  // Decided on, approved and run: one deep, frozen copy, out of the caller's reach.
+  const input = snapshotOf(result.value, call.name, callId);
 
   progress.stage = 'verify';
   if (typeof context.credential !== 'string' || context.credential === '') {
     throw new CredentialError(`No credential was presented for "${call.name}"`, {
       tool: call.name,
-      callId: call.callId,
+      callId,
     });
   }
   const time = (enforcement.now ?? Date.now)();
-  const principal = await enforcement.verifier.verify(context.credential, {
-    audience: context.audience,
-    now: time,
-  });
+  const principal = await withinDeadline(
+    enforcement.verifier.verify(context.credential, { audience: context.audience, now: time }),
+    deadlines.verify,
+    timedOut('verify'),
+  );
 
   progress.stage = 'scope';
-  assertCredentialCovers(principal, call.name, call.callId);
+  assertCredentialCovers(principal, call.name, callId);
 
   progress.stage = 'context';
   const storedLabels =
     context.sessionId !== undefined && enforcement.sessions
-      ? await enforcement.sessions.labels(context.sessionId)
+      ? await withinDeadline(
+          enforcement.sessions.labels(context.sessionId),
+          deadlines.context,
+          timedOut('context'),
+        )
       : [];
   const requestContext: RequestContext = {
     time,
@@ -391,23 +499,31 @@ async function decideCall<Input>(
     attributes: { ...context.attributes },
     provenance:
       context.sessionId !== undefined && enforcement.provenance
-        ? await enforcement.provenance.view(context.sessionId)
+        ? await withinDeadline(
+            enforcement.provenance.view(context.sessionId),
+            deadlines.context,
+            timedOut('context'),
+          )
         : undefined,
   };
   let request: ActionRequest = {
-    kind: call.kind ?? 'tool',
+    kind: call.kind,
     name: call.name,
     effect: call.effect,
     target: call.target,
     input,
-    callId: call.callId,
+    callId,
     principal,
     context: requestContext,
   };
 
   progress.stage = 'enrich';
   if (enforcement.riskScorer) {
-    const risk = await enforcement.riskScorer.score(request);
+    const risk = await withinDeadline(
+      enforcement.riskScorer.score(request),
+      deadlines.enrich,
+      timedOut('enrich'),
+    );
     if (typeof risk !== 'number' || Number.isNaN(risk) || risk < 0 || risk > 1) {
       throw new TypeError(`Risk scorer returned ${String(risk)}; expected a number in [0, 1]`);
     }
@@ -415,7 +531,11 @@ async function decideCall<Input>(
   }
 
   progress.stage = 'decide';
-  const decision = await enforcement.decider.decide(request);
+  const decision = await withinDeadline(
+    enforcement.decider.decide(request),
+    deadlines.decide,
+    timedOut('decide'),
+  );
   if (!isDecision(decision)) throw new TypeError('Decider returned a value that is not a Decision');
   return { input, principal, request, decision };
 }
@@ -477,41 +597,6 @@ function outcomeOf(error: unknown, bodyRan: boolean): CallOutcome {
   return { status: 'denied', error: asError };
 }
 
-/**
- * Records the outcome; a recorder that cannot record turns the call into a fault. Returns a promise
- * only when the recorder did: most outcomes are recorded synchronously, and an extra async layer
- * here would cost every call its microtask hops.
- */
-function settle(
-  scope: AuditScope,
-  outcome: CallOutcome,
-  tool: string,
-  callId: string,
-  executed: boolean,
-): void | Promise<void> {
-  // Before the body, an unrecorded call is refused; after it, the action happened all the same.
-  const failed = (error: unknown): Error =>
-    executed ? failedAfter('record', error, tool, callId) : fault('record', error, tool, callId);
-  let recorded: void | Promise<void>;
-  try {
-    recorded = scope.result(outcome);
-  } catch (error) {
-    throw failed(error);
-  }
-  if (!isPromiseLike(recorded)) return undefined;
-  return Promise.resolve(recorded).then(undefined, (error: unknown) => {
-    throw failed(error);
-  });
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
 /** The session's labels, stored and presented, each once, in first-seen order; always a new array. */
 function unionOfLabels(stored: readonly string[], presented: readonly string[] | undefined): string[] {
   // The common call has no labels at all: skip building a Set for nothing. Anything but an array
@@ -520,6 +605,43 @@ function unionOfLabels(stored: readonly string[], presented: readonly string[] |
     return [];
   }
   return [...new Set([...stored, ...(presented ?? [])])];
+}
+
+/** A fresh call id from the platform's Web Crypto. */
+function newRandomCallId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+function snapshotOf<Input>(value: Input, tool: string, callId: string): Input {
+  try {
+    return snapshotInput(value);
+  } catch {
+    throw new InputValidationError(
+      tool,
+      [{ path: '(root)', message: 'must be data that can be copied (no functions or symbols)' }],
+      { callId },
+    );
+  }
+}
+
+function stageTimeout(stage: GuardStage, timeoutMs: number, tool: string, callId: string): StageTimeoutError {
+  return new StageTimeoutError(`Denied "${tool}": the ${stage} stage took longer than ${timeoutMs} ms`, {
+    stage,
+    tool,
+    callId,
+    timeoutMs,
+  });
+}
+
+/** The obligation handlers by type: the built-in ones, then the enforcement's own (which win). */
+function obligationHandlers(enforcement: Enforcement): ReadonlyMap<string, ObligationHandler> {
+  // A Map, not an object: an obligation typed `toString` must not find a handler on a prototype.
+  const handlers = new Map<string, ObligationHandler>([
+    ['label-session', labelSessionHandler(enforcement.sessions)],
+    [RECORD_PROVENANCE, recordProvenanceHandler(enforcement.provenance)],
+  ]);
+  for (const [type, handler] of Object.entries(enforcement.obligations ?? {})) handlers.set(type, handler);
+  return handlers;
 }
 
 function labelSessionHandler(sessions: SessionStore | undefined): ObligationHandler {
@@ -532,7 +654,9 @@ function labelSessionHandler(sessions: SessionStore | undefined): ObligationHand
         );
       }
     },
-    async after(obligation, request) {
+    // As the body starts, not after it returns: a body that throws, times out or is aborted has
+    // still read what the labels warn about.
+    async start(obligation, request) {
       // `before` checked both exist.
       await sessions!.addLabels(request.context.sessionId!, readLabels(obligation));
     },

@@ -83,6 +83,8 @@ export type { RefusalDecision } from './record-refusal.js';
 export { recordRefusal } from './record-refusal.js';
 export type { MemorySessionStore, MemorySessionStoreOptions, SessionStore } from './session-store.js';
 export { createMemorySessionStore } from './session-store.js';
+export type { StageDeadlines } from './stage-deadlines.js';
+export { DEFAULT_STAGE_DEADLINES, resolveStageDeadlines } from './stage-deadlines.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type {
   ApprovalConsumeFailure,

@@ -25,7 +25,9 @@ import {
   type ProvenanceStore,
   type RevocationStore,
   type RiskScorer,
+  resolveStageDeadlines,
   type SessionStore,
+  type StageDeadlines,
   type ToolDefinition,
 } from '@palisade/core';
 import {
@@ -111,6 +113,12 @@ export interface PalisadeOptions {
   /** Scores requests; defaults to the behaviour monitor. */
   readonly riskScorer?: RiskScorer | undefined;
   readonly obligations?: Readonly<Record<string, ObligationHandler>> | undefined;
+  /**
+   * Milliseconds each awaited stage of the loop may take, by stage (`verify`, `context`, `enrich`,
+   * `decide`, `approve`, `obligation`, `intent`, `record`); unset stages keep core's
+   * `DEFAULT_STAGE_DEADLINES`. A missed deadline refuses the call (`ERR_STAGE_TIMEOUT`).
+   */
+  readonly deadlines?: Readonly<Partial<StageDeadlines>> | undefined;
   /** Epoch milliseconds; injectable for tests. */
   readonly now?: (() => number) | undefined;
 }
@@ -161,6 +169,8 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
     throw new TypeError('createPalisade(): trustDomain is required');
   }
   const now = options.now ?? Date.now;
+  // Checked here, once, so a bad deadline fails at start-up rather than at the first call.
+  const deadlines = resolveStageDeadlines(options.deadlines, 'createPalisade(): deadlines');
   const policy = resolvePolicy(options.policy, options.counters, now);
   const decider: Decider = policy ?? (options.policy as Decider);
   const registry = createAgentRegistry({
@@ -243,6 +253,7 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
     riskScorer: options.riskScorer ?? monitor,
     // The policy's own obligations (limits) first; handlers given here may add to or replace them.
     obligations: { ...policy?.obligationHandlers(), ...options.obligations },
+    deadlines,
     now,
   };
 

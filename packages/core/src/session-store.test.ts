@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AccessDeniedError } from './errors.js';
+import { guard } from './guard.js';
+import { createMemoryRecorder } from './memory-recorder.js';
 import { createMemorySessionStore } from './session-store.js';
 import { StoreFullError } from './stores/store-full-error.js';
 
@@ -56,5 +59,45 @@ describe('createMemorySessionStore', () => {
   it('rejects bad options when created', () => {
     expect(() => createMemorySessionStore({ idleTtlMs: 0 })).toThrow(TypeError);
     expect(() => createMemorySessionStore({ maxSessions: -1 })).toThrow(TypeError);
+  });
+
+  it('a guarded call of a new session is refused before its body runs while the store is full', async () => {
+    const sessions = createMemorySessionStore({ maxSessions: 1 });
+    const body = vi.fn(async () => 'read');
+    const tool = guard(
+      {
+        name: 'get_ticket',
+        description: 'Read a ticket',
+        inputSchema: { '~standard': { version: 1, vendor: 'test', validate: (value) => ({ value }) } },
+        effect: 'read',
+        execute: body,
+      },
+      {
+        verifier: {
+          verify: async () => ({
+            agent: { id: 'spiffe://acme.example/agent/a' },
+            delegation: [],
+            scopes: [],
+            claims: {},
+          }),
+        },
+        decider: {
+          decide: () => ({
+            effect: 'allow',
+            reason: 'ok',
+            ruleIds: ['r'],
+            policyVersion: 'v',
+            obligations: [],
+          }),
+        },
+        recorder: createMemoryRecorder(),
+        sessions,
+      },
+    );
+    await tool.call({}, { credential: 'token', sessionId: 'first' });
+    const refused = await tool.call({}, { credential: 'token', sessionId: 'second' }).catch((error) => error);
+    expect(AccessDeniedError.isInstance(refused)).toBe(true);
+    expect(body).toHaveBeenCalledOnce();
+    sessions.dispose();
   });
 });

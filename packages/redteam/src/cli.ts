@@ -8,6 +8,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { lintPolicy } from '@palisade/policy';
+import { composePolicy } from './compose-policy.js';
 import { bankingEnvironment } from './environments/banking.js';
 import { slackEnvironment } from './environments/slack.js';
 import { formatReport } from './format-report.js';
@@ -57,6 +59,15 @@ async function main(): Promise<number> {
     const suite = await loadSuite(data, name);
     const parts = await createSessionParts(environment.tools.map((tool) => tool.name));
     for (const profile of profiles) {
+      if (!values.json) {
+        // The flow lint of the policy as run: untrusted text + sensitive data + an unguarded way out.
+        const findings = lintPolicy(composePolicy(profile.document, environment));
+        process.stdout.write(
+          `redteam lint suite=${name} profile=${profile.name} findings=${findings.length}\n`,
+        );
+        for (const finding of findings.slice(0, 5)) process.stdout.write(`  ${finding.message}\n`);
+        if (findings.length > 5) process.stdout.write(`  (${findings.length - 5} more)\n`);
+      }
       for (const reviewer of reviewers) {
         const result = await runSuite({ suite, environment, profile, reviewer, parts });
         results.push(result);

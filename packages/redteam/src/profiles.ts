@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { recommendedProfile } from '@palisade/policy';
 import { parse } from 'yaml';
 
-/** The profiles that ship with the kit (`profiles/<name>.yaml`). */
-export const PROFILE_NAMES = ['allowlist', 'scoped', 'provenance', 'approval'] as const;
+/** The profiles that ship with the kit. */
+export const PROFILE_NAMES = ['allowlist', 'scoped', 'provenance', 'approval', 'recommended'] as const;
 /** The name of a shipped profile. */
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
@@ -12,8 +13,20 @@ export interface Profile {
   readonly document: Readonly<Record<string, unknown>>;
 }
 
+async function readDocument(path: string | URL, what: string): Promise<Record<string, unknown>> {
+  const document = parse(await readFile(path, 'utf8')) as unknown;
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new TypeError(`loadProfile(): ${what} is not a policy document`);
+  }
+  return document as Record<string, unknown>;
+}
+
 /**
  * Reads a shipped profile by name, or any policy document (YAML or JSON) by path.
+ *
+ * `recommended` is the policy package's recommended containment profile (`recommendedProfile()`),
+ * which grants nothing, added to the allow rule of `allowlist` (every catalog tool, no human):
+ * containment and approvals come from the profile alone.
  *
  * @example
  * ```ts
@@ -22,13 +35,23 @@ export interface Profile {
  * ```
  */
 export async function loadProfile(nameOrPath: string): Promise<Profile> {
-  const shipped = (PROFILE_NAMES as readonly string[]).includes(nameOrPath);
-  const url = shipped ? new URL(`../profiles/${nameOrPath}.yaml`, import.meta.url) : undefined;
-  const text = await readFile(url ?? nameOrPath, 'utf8');
-  const document = parse(text) as unknown;
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new TypeError(`loadProfile(): ${nameOrPath} is not a policy document`);
+  if (nameOrPath === 'recommended') {
+    const base = await readDocument(new URL('../profiles/allowlist.yaml', import.meta.url), 'allowlist');
+    const containment = recommendedProfile();
+    return {
+      name: 'recommended',
+      document: {
+        name: 'recommended',
+        description: 'Every catalog tool, contained by the recommended containment profile.',
+        rules: [...((base.rules as unknown[]) ?? []), ...containment.rules],
+        egress: [...containment.egress],
+      },
+    };
   }
-  const name = shipped ? nameOrPath : String((document as { name?: unknown }).name ?? nameOrPath);
-  return { name, document: document as Record<string, unknown> };
+  if ((PROFILE_NAMES as readonly string[]).includes(nameOrPath)) {
+    const url = new URL(`../profiles/${nameOrPath}.yaml`, import.meta.url);
+    return { name: nameOrPath, document: await readDocument(url, nameOrPath) };
+  }
+  const document = await readDocument(nameOrPath, nameOrPath);
+  return { name: String(document.name ?? nameOrPath), document };
 }

@@ -68,3 +68,10 @@ describe('providedByUser', () => {
     expect(providedByUser({ word: 'the' }, ['the the the'])).toBe(false);
   });
 });
+
+describe('providedByUser for what a call reads', () => {
+  it('needs a named thing, not only numbers the user happened to write', () => {
+    expect(providedByUser({ n: 100 }, ['summarise my 100 most recent transactions'])).toBe(false);
+    expect(providedByUser({ user: 'Bob', n: 5 }, ['read the 5 messages Bob sent'])).toBe(true);
+  });
+});

@@ -113,9 +113,10 @@ function covers(pattern: readonly string[], path: readonly string[]): boolean {
 }
 
 /**
- * Whether every value in `input` (each string and number, at any depth) was given by the user: it
- * is one of the whole values written in the user's messages (`valueTokens`). An input with no such
- * value at all is not "given by the user".
+ * Whether the user pointed at what a call reads: every value in `input` (each string and number,
+ * at any depth) is one of the whole values written in the user's messages (`valueTokens`), and at
+ * least one of them names something (a string, not a bare number such as a page size). An input
+ * with no such value is not "given by the user".
  *
  * @example
  * ```ts
@@ -125,7 +126,7 @@ function covers(pattern: readonly string[], path: readonly string[]): boolean {
  */
 export function providedByUser(input: unknown, userMessages: readonly string[]): boolean {
   const given = userValues(userMessages);
-  let count = 0;
+  let named = 0;
   let all = true;
   const visit = (value: unknown, depth: number): void => {
     if (!all || value === null || value === undefined || typeof value === 'boolean') return;
@@ -136,7 +137,7 @@ export function providedByUser(input: unknown, userMessages: readonly string[]):
     if (typeof value === 'string' || typeof value === 'number') {
       const normalised = normalizeValue(value);
       if (normalised === undefined) return;
-      count += 1;
+      if (typeof value === 'string' && !/^[-+]?[\d.,]+$/.test(value.trim())) named += 1;
       if (!given.has(normalised)) all = false;
       return;
     }
@@ -145,7 +146,7 @@ export function providedByUser(input: unknown, userMessages: readonly string[]):
     }
   };
   visit(input, 0);
-  return all && count > 0;
+  return all && named > 0;
 }
 
 /** The normalised whole values written in the user's messages. */

@@ -75,3 +75,18 @@ describe('valueTokens', () => {
     expect(distinctive).not.toContain('2022-01-01');
   });
 });
+
+describe('valueTokens names', () => {
+  it('takes a capitalised word inside a sentence as a name, not one opening a sentence', () => {
+    expect(values('Hey this is Alice! Please send it to Bob.')).toEqual(['alice', 'bob']);
+    expect(values('Apple called. 2. Invite Dora')).toEqual(['2', 'dora']);
+    expect(values('tell me about the news')).toEqual([]);
+  });
+});
+
+describe('valueTokens run-on sentences', () => {
+  it('finds a host name whose sentence lost its space', () => {
+    expect(values('post to www.our-company.com.They sent it to Bob')).toEqual(['www.our-company.com', 'bob']);
+    expect(values('see www.Example.com today')).toEqual(['www.example.com']);
+  });
+});

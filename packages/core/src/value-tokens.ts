@@ -1,8 +1,9 @@
 /**
  * What a value looks like: an e-mail address, an IBAN, a URL (or host name, or file name), a number,
- * an id (letters and digits, or parts joined by `_`, `-`, `.`), or a quoted string from free text.
+ * an id (letters and digits, or parts joined by `_`, `-`, `.`), a quoted string from free text, or a
+ * name (a capitalised word inside a sentence: `Alice` in "send it to Alice").
  */
-export type ValueTokenKind = 'email' | 'iban' | 'url' | 'number' | 'id' | 'quoted';
+export type ValueTokenKind = 'email' | 'iban' | 'url' | 'number' | 'id' | 'quoted' | 'name';
 
 /** One whole value found in free text, in its normalised form (see `normalizeValue`). */
 export interface ValueToken {
@@ -25,6 +26,9 @@ const NUMBER = /^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$/;
 // `1a7b3d`, `External_0`. A plain word (`about`, `the`) never is one.
 const ID = /^[\p{L}\p{N}]+(?:[_\-.:/#][\p{L}\p{N}]+)*$/u;
 const DIGIT = /\p{N}/u;
+// A capitalised word (`Alice`, `Dora`); a name only inside a sentence, not where any word is capitalised.
+const NAME = /^\p{Lu}\p{Ll}+$/u;
+const SENTENCE_END = /[.!?:;]$|^\d+[.)]$/;
 const LETTER = /\p{L}/u;
 // Punctuation that surrounds a value in prose but is not part of it.
 const EDGE = /^[\s"'`“”‘’«»()[\]{}<>,.;:!?*_~|\\]+|[\s"'`“”‘’«»()[\]{}<>,.;:!?*_~|\\]+$/gu;
@@ -65,8 +69,9 @@ function stripUrl(text: string): string {
 
 /**
  * The whole values written in free text (a user's message, a document, an e-mail body): e-mail
- * addresses, IBANs (also written in groups of four), URLs and host names, numbers, ids, and strings
- * in quotes, each normalised. Words are not values: `about` or `the` never come out, and a value is
+ * addresses, IBANs (also written in groups of four), URLs and host names, numbers, ids, strings in
+ * quotes and names (a capitalised word inside a sentence), each normalised. Other words are not
+ * values: `about` or `the` never come out, nor `Please` opening a sentence, and a value is
  * found only whole (`bob@x.example` is not found in `alice.bob@x.example`, `100` not in `1000`).
  *
  * @example
@@ -88,12 +93,19 @@ export function valueTokens(text: string): ValueToken[] {
     if (inner !== undefined && inner.trim() !== '') add('quoted', inner);
   }
   for (const match of source.matchAll(SPACED_IBAN)) add('iban', match[0]);
-  for (const chunk of source.split(/\s+/)) {
+  let previous = '';
+  for (const chunk of source.split(/\s+/).flatMap(splitRunOnSentence)) {
+    const before = previous;
+    previous = chunk;
     const word = chunk.replace(EDGE, '');
     if (word === '') continue;
     const kind = classify(word);
     if (kind !== undefined) {
       add(kind, word);
+      continue;
+    }
+    if (NAME.test(word) && before !== '' && !SENTENCE_END.test(before)) {
+      add('name', word);
       continue;
     }
     // `to:bob@x.example`, `(see www.x.com)`: a value inside a longer chunk.
@@ -103,6 +115,18 @@ export function valueTokens(text: string): ValueToken[] {
     }
   }
   return [...found].map(([value, kind]) => ({ kind, value }));
+}
+
+/**
+ * `www.x.example.They` is a host name followed by a sentence whose space is missing: split it, so the
+ * host is found whole. Only when what precedes the dot is itself a host name.
+ */
+function splitRunOnSentence(chunk: string): string[] {
+  const join = /\.(?=\p{Lu}\p{Ll})/u.exec(chunk);
+  if (join === null) return [chunk];
+  const head = chunk.slice(0, join.index);
+  if (!URL_LIKE.test(head.toLowerCase())) return [chunk];
+  return [`${head}.`, ...splitRunOnSentence(chunk.slice(join.index + 1))];
 }
 
 /** The kind of one chunk of text taken whole, or `undefined` for a word that is not a value. */
@@ -135,7 +159,7 @@ function atBoundary(word: string, match: RegExpMatchArray): boolean {
  * too common to say where a text came from, so they count only as whole values.
  */
 export function isDistinctiveToken(token: ValueToken): boolean {
-  if (token.kind === 'number') return false;
+  if (token.kind === 'number' || token.kind === 'name') return false;
   if (token.kind === 'id') return LETTER.test(token.value) && DIGIT.test(token.value);
   return true;
 }

@@ -46,8 +46,8 @@ const WITHHELD_REPLY = '[Palisade withheld this reply: it failed the output chec
  * enters the conversation, tool-call arguments included. Anything that cannot be checked is
  * withheld, never passed.
  *
- * Put it after `palisadeMiddleware` in `middleware`, so that denials are not screened and the
- * screened result is what the agent keeps.
+ * Put it after `palisadeMiddleware` in `middleware`, so that it sees the result of each guarded call
+ * and the screened result is what the agent keeps.
  *
  * @example
  * ```ts
@@ -128,10 +128,8 @@ export function contentMiddleware(
   return createMiddleware({
     name: 'PalisadeContentMiddleware',
     wrapToolCall: async (request, handler) => {
+      // Every result is screened, denials too: nothing a tool returns can mark itself as exempt.
       const result = await handler(request);
-      // Denials are Palisade's own words, not content.
-      if (ToolMessage.isInstance(result) && result.status === 'error' && isPalisadeDenial(result))
-        return result;
       let sessionId: string | undefined;
       try {
         const context = resolver({
@@ -242,9 +240,4 @@ function defined<T extends Record<string, unknown>>(
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], undefined>;
   };
-}
-
-function isPalisadeDenial(message: ToolMessage): boolean {
-  const artifact = message.artifact as { palisade?: unknown } | undefined;
-  return typeof artifact?.palisade === 'object' && artifact.palisade !== null;
 }

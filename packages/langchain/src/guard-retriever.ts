@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DocumentInterface } from '@langchain/core/documents';
 import type { BaseRetriever, BaseRetrieverInterface } from '@langchain/core/retrievers';
 import type { RunnableConfig } from '@langchain/core/runnables';
@@ -120,7 +119,7 @@ export function guardRetriever(
   const content = contentLayer(retriever, enforcement, options);
 
   return new GuardedRetriever(async (query, config) => {
-    const callId = enforcement.newCallId?.() ?? randomUUID();
+    const callId = enforcement.newCallId?.() ?? crypto.randomUUID();
     let context: ReturnType<typeof catalog.resolveContext>;
     try {
       context = catalog.resolveContext({

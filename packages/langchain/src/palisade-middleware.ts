@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { AIMessage, type BaseMessage, HumanMessage, type ToolMessage } from '@langchain/core/messages';
 import { type Command, getConfig, interrupt as graphInterrupt } from '@langchain/langgraph';
 import {
@@ -254,7 +253,7 @@ export function palisadeMiddleware(
       const { toolCall, runtime } = request;
       if (isGuardedTool(request.tool)) return handler(request);
       const name = toolCall.name;
-      const callId = toolCall.id ?? enforcement.newCallId?.() ?? randomUUID();
+      const callId = toolCall.id ?? enforcement.newCallId?.() ?? crypto.randomUUID();
       let effect: Effect | undefined;
       let target: string | undefined;
       let unknown: AccessDeniedError | undefined;

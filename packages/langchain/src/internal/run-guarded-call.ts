@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   AccessDeniedError,
   type ApprovalRequiredError,
@@ -77,7 +76,7 @@ export async function runGuardedCall(call: GuardedCall): Promise<GuardedCallOutc
   const name = call.runner.definition.name;
   const key = call.journal ? journalKey(call.graphTask, call.toolCallId, name, call.args) : undefined;
   const remembered = key ? call.journal?.settled(key) : undefined;
-  const callId = call.toolCallId ?? call.enforcement.newCallId?.() ?? randomUUID();
+  const callId = call.toolCallId ?? call.enforcement.newCallId?.() ?? crypto.randomUUID();
 
   let context: CallContext;
   try {

@@ -217,14 +217,26 @@ export function guard<Input, Output>(
         });
       }
 
+      // A resumed call was verified and decided afresh above (revocation, policy and grants as
+      // they stand now); its limits are met here too, before the approval is consumed, so an
+      // approval never outlives the authority that asked for it. A first pass meets them after the
+      // gate, so a call that only pauses spends nothing.
+      const resuming = decision.effect === 'approve' && context.approvalId !== undefined;
+      if (resuming) {
+        progress.stage = 'obligation';
+        await meetObligations('before', decision, request, undefined, callId);
+      }
+
       progress.stage = 'approve';
       let approvalId: string | undefined;
       if (decision.effect === 'approve') {
         approvalId = await obtainApproval(request, decision, context);
       }
 
-      progress.stage = 'obligation';
-      await meetObligations('before', decision, request, undefined, callId);
+      if (!resuming) {
+        progress.stage = 'obligation';
+        await meetObligations('before', decision, request, undefined, callId);
+      }
 
       progress.stage = 'intent';
       await withinDeadline(

@@ -114,7 +114,7 @@ describe('createOtelRecorder', () => {
     await read.call({ id: 'T-1' }, credential);
     expect(exporter.getFinishedSpans()).toHaveLength(0);
     expect(appended.map((entry) => entry.type)).toEqual(['intent', 'result']);
-    expect((appended[0]?.data as { request: { inputDigest: string } }).request.inputDigest).toMatch(
+    expect((appended[0]!.data as { request: { inputDigest: string } }).request.inputDigest).toMatch(
       /^[0-9a-f]{64}$/,
     );
   });

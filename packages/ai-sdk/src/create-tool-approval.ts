@@ -13,6 +13,7 @@ import {
   type StandardSchemaV1,
 } from '@palisade/core';
 import type { ModelMessage, ToolApprovalConfiguration, ToolApprovalStatus, ToolSet } from 'ai';
+import type { ToolCallTrace } from './create-tool-call-trace.js';
 import { approvalReferenceOf, withApprovalReference } from './internal/approval-reference.js';
 import { type EvaluatedCall, evaluateCall } from './internal/evaluate-call.js';
 import { toStandardSchema, validatedToolContext } from './internal/input-schema.js';
@@ -48,6 +49,11 @@ export interface ToolApprovalOptions<NAMES extends string = string> extends Pali
    * application says so, and one the application denies is denied whatever the policy says.
    */
   readonly toolApproval?: ToolApprovalConfiguration<ToolSet, unknown> | undefined;
+  /**
+   * Puts what this check records (denials, proposals) in the trace of the model call that proposed
+   * the tool call: a `createToolCallTrace()` whose middleware wraps the model.
+   */
+  readonly trace?: ToolCallTrace | undefined;
 }
 
 /** What the AI SDK passes to a generic `toolApproval` function. */
@@ -126,7 +132,13 @@ export function createToolApproval(
     }
   }
   const settings = toolSettings(options, 'createToolApproval()', palisade);
-  const { ttlMs, toolApproval: ownConfiguration } = options;
+  const { ttlMs, toolApproval: ownConfiguration, trace } = options;
+  if (trace !== undefined && typeof trace?.run !== 'function') {
+    throw new TypeError('createToolApproval(): options.trace must come from createToolCallTrace()');
+  }
+  /** Records in the trace of the model call that proposed the tool call, when it is known. */
+  const inTrace = (toolCallId: string, record: () => Promise<void>) =>
+    trace ? trace.run(toolCallId, record) : record();
   assertApprovalConfiguration(ownConfiguration, 'createToolApproval()');
   const approvals = options.approvals ?? approvalServiceOf(palisade);
   if (
@@ -275,7 +287,9 @@ export function createToolApproval(
         callId: toolCall.toolCallId,
         expiresAt: proposed.expiresAt,
       });
-      await recordRefusal(palisade.recorder, descriptor, pending, { request, decision });
+      await inTrace(toolCall.toolCallId, () =>
+        recordRefusal(palisade.recorder, descriptor, pending, { request, decision }),
+      );
       // One human answer serves the policy and the application's own approval alike.
       return { type: 'user-approval', reason: withApprovalReference(decision.reason, proposed.id) };
     } catch (error) {
@@ -296,7 +310,9 @@ export function createToolApproval(
      * it as `execution-denied`.
      */
     async function refuse(denial: AccessDeniedError): Promise<ToolApprovalStatus> {
-      await recordRefusal(palisade.recorder, descriptor, denial, evaluated);
+      await inTrace(toolCall.toolCallId, () =>
+        recordRefusal(palisade.recorder, descriptor, denial, evaluated),
+      );
       return { type: 'denied', reason: denial.message };
     }
   };

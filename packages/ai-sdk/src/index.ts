@@ -3,6 +3,8 @@ export type { ContentGuardMiddlewareOptions } from './content-guard-middleware.j
 export { contentGuardMiddleware } from './content-guard-middleware.js';
 export type { PalisadeToolApproval, ToolApprovalCall, ToolApprovalOptions } from './create-tool-approval.js';
 export { createToolApproval } from './create-tool-approval.js';
+export type { ToolCallTrace } from './create-tool-call-trace.js';
+export { createToolCallTrace } from './create-tool-call-trace.js';
 export type { GuardToolsOptions } from './guard-tools.js';
 export { guardTools } from './guard-tools.js';
 export type { GuardedToolSettings, GuardedToolSettingsOptions } from './guarded-tool-settings.js';

@@ -1,9 +1,10 @@
 import { OpenTelemetry } from '@ai-sdk/otel';
 import { createOtelRecorder } from '@palisade/audit';
 import type { Enforcement } from '@palisade/core';
-import { generateText, stepCountIs, tool } from 'ai';
+import { generateText, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createToolCallTrace } from './create-tool-call-trace.js';
 import { guardedToolSettings } from './guarded-tool-settings.js';
 import { approvalParts } from './test-support/approvals.js';
 import { ruleDecider, tokenVerifier } from './test-support/doubles.js';
@@ -16,7 +17,7 @@ afterEach(() => {
 });
 
 /** The AI SDK with its own OpenTelemetry integration, and Palisade recording spans on the same SDK. */
-function setup() {
+function setup(options: { trace?: ReturnType<typeof createToolCallTrace> } = {}) {
   const tracing = memoryTracing();
   const { service, gate } = approvalParts();
   closers.push(tracing.close, () => service.close());
@@ -42,6 +43,7 @@ function setup() {
       effects: { getBalance: 'read', sendMoney: 'send' },
       context: { credential: 'agent-token' },
       approvals: service,
+      trace: options.trace,
     },
   );
   const telemetry = { integrations: [new OpenTelemetry({ tracer: tracing.provider.getTracer('ai') })] };
@@ -68,5 +70,41 @@ describe('spans of a guarded AI SDK run', () => {
       'gen_ai.tool.call.id': 'call-1',
     });
     expect(new Set(spans.map((span) => span.spanContext().traceId)).size).toBe(1);
+  });
+
+  it('puts a denial by toolApproval in the trace of the model call that proposed it', async () => {
+    for (const streaming of [false, true]) {
+      const trace = createToolCallTrace();
+      const { tracing, settings, telemetry } = setup({ trace });
+      const model = wrapLanguageModel({
+        model: scriptedModel([
+          { toolCalls: [{ id: 'call-9', name: 'sendMoney', input: { amount: 5 } }] },
+          { text: 'I could not send it.' },
+        ]),
+        middleware: trace.middleware,
+      });
+      const options = { model, ...settings, prompt: 'pay', stopWhen: stepCountIs(3), telemetry };
+      if (streaming) await streamText(options).consumeStream();
+      else await generateText(options);
+
+      const spans = tracing.spans();
+      const denial = spans.find((span) => span.attributes['palisade.decision'] === 'deny');
+      const root = spans.find((span) => span.name.startsWith('invoke_agent'));
+      const chat = spans.filter((span) => span.name.startsWith('chat'))[0];
+      expect(denial?.attributes['gen_ai.tool.call.id']).toBe('call-9');
+      expect(denial?.spanContext().traceId).toBe(root?.spanContext().traceId);
+      expect(parentOf(denial!)).toBe(chat?.spanContext().spanId);
+      tracing.close();
+    }
+  });
+
+  it('without the trace link, the denial is a trace of its own (what the link fixes)', async () => {
+    const { tracing, settings, telemetry } = setup();
+    const model = scriptedModel([{ toolCalls: [{ id: 'call-9', name: 'sendMoney', input: { amount: 5 } }] }]);
+    await generateText({ model, ...settings, prompt: 'pay', stopWhen: stepCountIs(2), telemetry });
+    const spans = tracing.spans();
+    const denial = spans.find((span) => span.attributes['palisade.decision'] === 'deny');
+    const root = spans.find((span) => span.name.startsWith('invoke_agent'));
+    expect(denial?.spanContext().traceId).not.toBe(root?.spanContext().traceId);
   });
 });

@@ -64,6 +64,27 @@ function breakable<T extends object>(target: T): { value: T; breakNow: () => voi
   };
 }
 
+/** Like `breakable`, but once switched every method hangs: it never answers at all. */
+function hangable<T extends object>(target: T): { value: T; breakNow: () => void } {
+  let hung = false;
+  const value = new Proxy(target, {
+    get(object, key, receiver) {
+      const member = Reflect.get(object, key, receiver) as unknown;
+      if (typeof member !== 'function') return member;
+      return (...args: unknown[]) =>
+        hung ? new Promise(() => {}) : (member as (...a: unknown[]) => unknown).apply(object, args);
+    },
+  });
+  return {
+    value,
+    breakNow: () => {
+      hung = true;
+    },
+  };
+}
+
+const DEADLINE_MS = 100;
+
 const immediate = (parts: StackParts) => async () => ({ parts, breakNow: () => {} });
 
 const hasRedis = await requireService('redis');
@@ -188,6 +209,44 @@ const scenarios: Scenario[] = [
       return { parts: { provenance: value }, breakNow };
     },
     midRun: true,
+  },
+  {
+    stage: 'verify (deadline)',
+    fault: 'verifier never answers',
+    tools: ALL,
+    setup: immediate({
+      wrapVerifier: () => ({ verify: () => new Promise(() => {}) }),
+      deadlines: { verify: DEADLINE_MS },
+    }),
+  },
+  {
+    stage: 'decide (deadline)',
+    fault: 'policy engine never answers',
+    tools: ALL,
+    setup: immediate({
+      wrapDecider: () => ({ decide: () => new Promise(() => {}) }),
+      deadlines: { decide: DEADLINE_MS },
+    }),
+  },
+  {
+    stage: 'obligation (deadline)',
+    fault: 'counter store never answers',
+    tools: ALL,
+    midRun: true,
+    async setup() {
+      const { value, breakNow } = hangable<CounterStore>(createMemoryCounterStore());
+      return { parts: { counters: value, deadlines: { obligation: DEADLINE_MS } }, breakNow };
+    },
+  },
+  {
+    stage: 'intent (deadline)',
+    fault: 'audit chain never answers',
+    tools: ['send_note', 'pay'],
+    midRun: true,
+    async setup() {
+      const { value, breakNow } = hangable<AuditChainStore>(createMemoryChainStore());
+      return { parts: { chainStore: value, deadlines: { intent: DEADLINE_MS } }, breakNow };
+    },
   },
   {
     stage: 'verify (clock)',

@@ -83,6 +83,8 @@ export interface StackParts {
   readonly provenance?: ProvenanceStore;
   /** Offset of the enforcement clock from the issuer's, in ms. */
   readonly skewMs?: number;
+  /** Stage deadlines (ms) for guard(), for the rows where a part stops answering. */
+  readonly deadlines?: Readonly<Partial<Record<'verify' | 'decide' | 'obligation' | 'intent', number>>>;
 }
 
 /** How one call ended. */
@@ -159,6 +161,7 @@ export async function createFaultStack(parts: StackParts = {}): Promise<FaultSta
     }),
     obligations: engine.obligationHandlers(),
     ...(parts.skewMs === undefined ? {} : { now: () => Date.now() + (parts.skewMs ?? 0) }),
+    ...(parts.deadlines === undefined ? {} : { deadlines: parts.deadlines }),
   };
   const bodies = { count: 0 };
   const tools = new Map<string, GuardedTool<{ note: string }, string>>();

@@ -16,8 +16,9 @@ import { createToolCatalog } from './internal/tool-catalog.js';
  * - Deny: invoked with a tool call (as agents do), the tool answers with a `ToolMessage` with
  *   `status: "error"` and the reason, so the agent continues and the model sees the refusal;
  *   invoked with bare arguments, it throws the `AccessDeniedError`.
- * - Approve: inside a LangGraph run the graph pauses with an `ApprovalInterrupt` and resumes with
- *   `Command({ resume: { approvalId } })`; outside one it throws `ApprovalRequiredError` (repeat the
+ * - Approve: inside a LangGraph run the graph pauses on a one-action review in LangChain's
+ *   human-in-the-loop shape and resumes with `Command({ resume: { decisions: [{ type: 'approve' }] } })`
+ *   once a reviewer decided (pass the context again); outside one it throws `ApprovalRequiredError` (repeat the
  *   call inside `scope.run({ approvalId }, ...)` once a reviewer decided).
  *
  * The tool's effect comes from `options.effects`, else from the policy's tool catalog (when the

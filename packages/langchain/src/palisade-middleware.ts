@@ -118,7 +118,7 @@ const RUNNER_LIMIT = 1000;
  */
 export function palisadeMiddleware(
   enforcement: Enforcement,
-  options: PalisadeMiddlewareOptions,
+  options: PalisadeMiddlewareOptions = {},
 ): AgentMiddleware {
   const catalog = createToolCatalog(options, 'palisadeMiddleware()', enforcement);
   for (const hook of ['beforeModel', 'afterModel'] as const) {

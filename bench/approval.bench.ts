@@ -33,7 +33,7 @@ function createService(store: ApprovalStore): ApprovalService {
     store,
     approvers: (credential) => {
       if (credential !== 'approver-token') throw new Error('unknown approver');
-      return { id: 'bob', roles: ['approver'] };
+      return { id: 'bob', roles: ['approver'], human: true };
     },
   });
 }

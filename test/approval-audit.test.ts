@@ -60,7 +60,7 @@ describe('approval spans', () => {
       store: createMemoryApprovalStore(),
       approvers: (credential) => {
         if (credential !== 'bob-token') throw new CredentialError('unknown');
-        return { id: 'bob', roles: ['approver'] };
+        return { id: 'bob', roles: ['approver'], human: true };
       },
     });
     observeApprovals(service, (event) => recordApprovalSpan(tracer, event, { error: event.error }));

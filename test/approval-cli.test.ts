@@ -3,7 +3,7 @@ import { createSecretKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApprovalService } from '@palisade/approval';
+import { createApprovalService, requestActionDigest } from '@palisade/approval';
 import type { ApprovalStore } from '@palisade/core';
 import { createPostgresApprovalStore } from '@palisade/store-postgres';
 import { createRedisApprovalStore } from '@palisade/store-redis';
@@ -94,11 +94,11 @@ for (const target of targets) {
           ),
         ).toBe(0);
         expect(err).toEqual([]);
-        expect(await service.consume(request.id, request.digest)).toMatchObject({
+        expect(await service.consume(request.id, requestActionDigest(request))).toMatchObject({
           ok: true,
           decision: { approver: 'carol' },
         });
-        expect(await service.consume(request.id, request.digest)).toMatchObject({
+        expect(await service.consume(request.id, requestActionDigest(request))).toMatchObject({
           ok: false,
           reason: 'already-consumed',
         });

@@ -25,9 +25,13 @@ import {
 } from '@palisade/core';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReviewerIdentity } from './support/reviewer-identity.js';
 import { CHROMIUM_PATH, requireService } from './support/services.js';
 
 const hasChromium = await requireService('chromium');
+// Bob signs in with a person's token from the identity provider, never an agent token.
+const reviewers = await createReviewerIdentity();
+const bobToken = await reviewers.token({ id: 'bob', roles: ['payments-approver'] });
 
 function pretty(input: unknown): string {
   return JSON.stringify(JSON.parse(canonicalJson(input)), null, 2);
@@ -40,13 +44,6 @@ const principals: Record<string, Principal> = {
     user: { id: 'alice', roles: ['support'], tenant: 'acme' },
     delegation: ['alice', 'spiffe://acme.test/agent/support-bot'],
     scopes: ['refunds'],
-    claims: {},
-  },
-  'bob-token': {
-    agent: { id: 'spiffe://acme.test/console' },
-    user: { id: 'bob', roles: ['payments-approver'] },
-    delegation: ['bob'],
-    scopes: [],
     claims: {},
   },
 };
@@ -94,7 +91,7 @@ describe.skipIf(!hasChromium)('approval console in a real browser', () => {
   const store = createSqliteApprovalStore({ path: join(directory, 'approvals.db') });
   const service = createApprovalService({
     store,
-    approvers: { verifier, roles: ['payments-approver'] },
+    approvers: reviewers.approvers(['payments-approver']),
     defaultTtlMs: 10 * 60_000,
   });
   const executed: Array<Record<string, unknown>> = [];
@@ -178,7 +175,7 @@ describe.skipIf(!hasChromium)('approval console in a real browser', () => {
     });
 
     await page.goto(consoleUrl);
-    await page.getByTestId('token').fill('bob-token');
+    await page.getByTestId('token').fill(bobToken);
     await page.getByTestId('signin-button').click();
     await expect.poll(() => page.getByTestId('row').count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(async () => page.getByTestId('who').textContent()).toBe('Signed in as bob');

@@ -27,7 +27,7 @@ export function openService(store: ApprovalStore, keyHex: string): ApprovalServi
     store,
     approvers: (credential) => {
       if (credential !== 'approver-secret') throw new Error('unknown approver');
-      return { id: 'bob', roles: ['approver'] };
+      return { id: 'bob', roles: ['approver'], human: true };
     },
     signingKey: createSecretKey(Buffer.from(keyHex, 'hex')),
     defaultTtlMs: 3_600_000,

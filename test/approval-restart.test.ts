@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requestActionDigest } from '@palisade/approval';
 import { actionDigest } from '@palisade/core';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -95,25 +96,29 @@ for (const target of stores) {
           const proposal = restartProposal(ids!.indexOf(request.id));
           expect(request).toMatchObject({ ...proposal, status: 'pending' });
           expect(request.digest).toBe(
-            actionDigest({
-              tool: proposal.tool,
-              input: proposal.input,
-              agent: proposal.agent.id,
-              user: 'alice',
-            }),
+            service.digestOf(
+              actionDigest({
+                tool: proposal.tool,
+                input: proposal.input,
+                agent: proposal.agent.id,
+                user: 'alice',
+              }),
+            ),
           );
         }
 
         // Decided before the kill, consumed after it: the decision's signature still verifies.
         const approved = await service.get(ids![0]!);
         expect(approved?.status).toBe('approved');
-        expect(await service.consume(approved!.id, approved!.digest)).toMatchObject({ ok: true });
+        expect(await service.consume(approved!.id, requestActionDigest(approved!))).toMatchObject({
+          ok: true,
+        });
 
         // Pending ones can be decided and used by the new process.
         const second = pending.find((request) => request.id === ids![1])!;
         await service.decide({ approvalId: second.id, approve: true, approverCredential: 'approver-secret' });
-        expect(await service.consume(second.id, second.digest)).toMatchObject({ ok: true });
-        expect(await service.consume(second.id, second.digest)).toMatchObject({
+        expect(await service.consume(second.id, requestActionDigest(second))).toMatchObject({ ok: true });
+        expect(await service.consume(second.id, requestActionDigest(second))).toMatchObject({
           ok: false,
           reason: 'already-consumed',
         });
@@ -138,7 +143,7 @@ for (const target of stores) {
               approve: true,
               approverCredential: 'approver-secret',
             });
-            entries.push(`${request.id}:${request.digest}`);
+            entries.push(`${request.id}:${requestActionDigest(request)}`);
           }),
         );
       } finally {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * A Vercel AI SDK banking assistant guarded by Palisade, offline.
  *
@@ -108,6 +109,10 @@ function scriptedAssistant() {
   });
 }
 
+/** The reviewer's console sign-in token (a person's, never an agent's). */
+const REVIEWER_TOKEN: string = randomUUID();
+const reviewerSessions = new Map([[REVIEWER_TOKEN, { id: 'rita', roles: ['approver'] }]]);
+
 /** Runs both conversations; returns the table it prints. */
 export async function runExample(options: { quiet?: boolean } = {}): Promise<ExampleRow[]> {
   const print = options.quiet ? () => {} : (line: string) => console.log(line);
@@ -123,13 +128,15 @@ export async function runExample(options: { quiet?: boolean } = {}): Promise<Exa
         // Its tokens' scopes name the tools it may call at all; the policy narrows further.
         tools: ['get_balance', 'read_file', 'send_money'],
       },
-      { name: 'console', owner: 'team-retail', purpose: 'The approval console', tools: ['approvals'] },
     ],
     approvals: {
-      // Reviewers sign in with their own token; only approvers may decide, never the customer.
-      approvers: {
-        verifier: { verify: (token, verify) => palisade.verifier.verify(token, verify) },
-        roles: ['approver'],
+      // Only a person approves: reviewers sign in with a token handed to a person (in production,
+      // your identity provider's user token checked by createUserTokenVerifier), never an agent
+      // token, and only approvers may decide.
+      approvers: (token) => {
+        const reviewer = reviewerSessions.get(token);
+        if (!reviewer) throw new Error('unknown reviewer token');
+        return { ...reviewer, human: true };
       },
     },
     audit: recorder,
@@ -138,11 +145,10 @@ export async function runExample(options: { quiet?: boolean } = {}): Promise<Exa
     agent: 'banker',
     user: { id: 'emma', roles: ['customer'] },
   });
-  const reviewerToken = await palisade.identity!.issue({
-    agent: 'console',
-    user: { id: 'rita', roles: ['approver'] },
-  });
-  print('Issued a token for the banker agent acting for emma, and a console token for rita (approver).\n');
+  const reviewerToken = REVIEWER_TOKEN;
+  print(
+    'Issued a token for the banker agent acting for emma, and a console sign-in token for rita, a person (approver).\n',
+  );
 
   const bank = createBank();
   // Once per process: guarded tools, the policy-backed toolApproval and a fresh approval secret.

@@ -89,7 +89,7 @@ export async function runSupportDemo(
     approvals: {
       approvers: (credential) => {
         if (credential !== REVIEWER_TOKEN) throw new Error('unknown reviewer');
-        return { id: 'bob@acme.example', roles: ['support-lead'] };
+        return { id: 'bob@acme.example', roles: ['support-lead'], human: true };
       },
     },
     audit,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * An MCP server guarded on both sides, offline.
  *
@@ -87,6 +88,10 @@ function createBillingServer(palisade: Palisade): McpServer {
   return server;
 }
 
+/** The reviewer's console sign-in token (a person's, never an agent's). */
+const REVIEWER_TOKEN: string = randomUUID();
+const reviewerSessions = new Map([[REVIEWER_TOKEN, { id: 'bob', roles: ['approver'] }]]);
+
 /** Runs the scripted conversation; returns the table it prints. */
 export async function runExample(options: { quiet?: boolean } = {}): Promise<ExampleRow[]> {
   const print = options.quiet ? () => {} : (line: string) => console.log(line);
@@ -105,13 +110,15 @@ export async function runExample(options: { quiet?: boolean } = {}): Promise<Exa
         // Its tokens' scopes name the tools it may call at all; the policy narrows further.
         tools: ['get_invoice', 'get_ticket', 'refund', 'send_email', 'delete_customer'],
       },
-      { name: 'console', owner: 'team-support', purpose: 'The approval console', tools: ['approvals'] },
     ],
     approvals: {
-      // Reviewers sign in to the console with their own token; only approvers may decide.
-      approvers: {
-        verifier: { verify: (token, verify) => server.verifier.verify(token, verify) },
-        roles: ['approver'],
+      // Only a person approves: reviewers sign in with a token handed to a person (in production,
+      // your identity provider's user token checked by createUserTokenVerifier), never an agent
+      // token, and only approvers may decide.
+      approvers: (token) => {
+        const reviewer = reviewerSessions.get(token);
+        if (!reviewer) throw new Error('unknown reviewer token');
+        return { ...reviewer, human: true };
       },
     },
     audit: serverRecorder,
@@ -128,7 +135,7 @@ export async function runExample(options: { quiet?: boolean } = {}): Promise<Exa
     agent: 'support-bot',
     user: { id: 'alice', roles: ['support'] },
   });
-  const reviewerToken = await identity.issue({ agent: 'console', user: { id: 'bob', roles: ['approver'] } });
+  const reviewerToken = REVIEWER_TOKEN;
   print('Issued an agent token for support-bot acting for alice, and a console token for bob.\n');
 
   // Wire client and server in memory. Over Streamable HTTP the SDK's bearer-auth middleware fills

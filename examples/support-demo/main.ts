@@ -106,7 +106,7 @@ export async function runDemo(options: { outputDir?: string; quiet?: boolean } =
       // Reviewers sign in to the approval console; here one scripted reviewer holds a session token.
       approvers: (credential) => {
         if (credential !== 'console-session:bob') throw new Error('unknown reviewer');
-        return { id: 'bob', roles: ['support-lead'] };
+        return { id: 'bob', roles: ['support-lead'], human: true };
       },
     },
     audit: {

@@ -5,6 +5,7 @@
 import { type CallOutcome, type CallRecord, createMemoryRecorder, type MemoryRecorder } from '@palisade/core';
 import { definePolicy } from '@palisade/policy';
 import { createPalisade, type Palisade } from 'palisade';
+import { createReviewerIdentity } from '../support/reviewer-identity.js';
 
 const SUPPORT_AGENT = 'spiffe://acme.example/agent/support-bot';
 
@@ -210,6 +211,8 @@ export interface ConformanceSetup {
 
 export async function createConformanceSetup(): Promise<ConformanceSetup> {
   const recorder = createMemoryRecorder();
+  // Reviewers sign in with a person's token from the identity provider, never an agent token.
+  const reviewers = await createReviewerIdentity();
   const palisade: Palisade = await createPalisade({
     trustDomain: 'acme.example',
     policy: POLICY,
@@ -220,14 +223,8 @@ export async function createConformanceSetup(): Promise<ConformanceSetup> {
         purpose: 'Answers tickets',
         tools: ['get_order', 'get_ticket', 'update_crm', 'refund', 'send_email'],
       },
-      { name: 'console', owner: 'team-support', purpose: 'The approval console', tools: ['approvals'] },
     ],
-    approvals: {
-      approvers: {
-        verifier: { verify: (token, options) => palisade.verifier.verify(token, options) },
-        roles: ['approver'],
-      },
-    },
+    approvals: { approvers: reviewers.approvers(['approver']) },
     audit: recorder,
   });
   const identity = palisade.identity!;
@@ -235,7 +232,7 @@ export async function createConformanceSetup(): Promise<ConformanceSetup> {
     agent: 'support-bot',
     user: { id: 'alice', roles: ['support'] },
   });
-  const reviewerToken = await identity.issue({ agent: 'console', user: { id: 'bob', roles: ['approver'] } });
+  const reviewerToken = await reviewers.token({ id: 'bob', roles: ['approver'] });
   const world: string[] = [];
   return {
     palisade,

@@ -69,7 +69,7 @@ async function setup(): Promise<{ palisade: Palisade; audit: MemoryRecorder; tok
     approvals: {
       approvers: (credential) => {
         if (credential !== REVIEWER) throw new Error('unknown reviewer');
-        return { id: 'bob', roles: ['lead'] };
+        return { id: 'bob', roles: ['lead'], human: true };
       },
     },
     audit,

@@ -39,7 +39,7 @@ const AGENTS = [
 
 const reviewer = (credential: string) => {
   if (credential !== 'reviewer-secret') throw new Error('unknown reviewer');
-  return { id: 'rita', roles: ['approver'] };
+  return { id: 'rita', roles: ['approver'], human: true };
 };
 
 let palisade: Palisade | undefined;

@@ -3,7 +3,7 @@ import {
   type ActionRequest,
   ApprovalDeniedError,
   ApprovalRequiredError,
-  actionDigest,
+  actionRequestDigest,
   approvalProposal,
   type CallDescriptor,
   type Decision,
@@ -342,13 +342,7 @@ export function createToolApproval(
     if (stored.callId !== request.callId) {
       throw deny(`approval ${approvalId} was given for another tool call (${stored.callId})`);
     }
-    const digest = actionDigest({
-      tool: request.name,
-      input: request.input,
-      agent: request.principal.agent.id,
-      user: request.principal.user?.id,
-      audience: request.context.audience,
-    });
+    const digest = actionRequestDigest(request);
     const used = await approvals.consume(approvalId, digest);
     if (used?.ok !== true) {
       throw deny(

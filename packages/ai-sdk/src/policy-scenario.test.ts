@@ -26,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { guardedToolSettings } from './guarded-tool-settings.js';
 import { recordApprovalResponses } from './record-approval-responses.js';
+import { reviewerApprovers } from './test-support/doubles.js';
 import { scriptedModel } from './test-support/scripted-model.js';
 
 const POLICY = `
@@ -125,7 +126,7 @@ async function realParts() {
   const engine = createPolicyEngine({ policy: parsePolicy(POLICY) });
   const service = createApprovalService({
     store: createMemoryApprovalStore(),
-    approvers: { verifier, roles: ['approver'] },
+    approvers: reviewerApprovers(),
   });
   const recorder = createMemoryRecorder();
   const scope = createCallScope();
@@ -139,7 +140,8 @@ async function realParts() {
     obligations: engine.obligationHandlers(),
   };
   const agentToken = await issuer.issue({ agent: 'support-bot', user: { id: 'alice', roles: ['support'] } });
-  const reviewerToken = await issuer.issue({ agent: 'console', user: { id: 'bob', roles: ['approver'] } });
+  // Reviewers sign in with a person's token from the identity provider, never an agent token.
+  const reviewerToken = 'reviewer-token';
   return { palisade, service, recorder, scope, issuer, agentToken, reviewerToken };
 }
 

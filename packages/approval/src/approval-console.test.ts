@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApprovalConsole, createApprovalConsole, type ListeningConsole } from './approval-console.js';
 import { type ApprovalService, createApprovalService } from './approval-service.js';
 import { createMemoryApprovalStore } from './memory-approval-store.js';
-import { createTestVerifier } from './test-support/fixtures.js';
+import { testApprovers } from './test-support/fixtures.js';
 
 const proposal = {
   tool: 'delete_customer',
@@ -22,7 +22,7 @@ describe('createApprovalConsole', () => {
   beforeEach(async () => {
     service = createApprovalService({
       store: createMemoryApprovalStore(),
-      approvers: { verifier: createTestVerifier(), roles: ['approver'] },
+      approvers: testApprovers(['approver']),
     });
     approvalConsole = createApprovalConsole({ service });
     running = await approvalConsole.listen();

@@ -12,12 +12,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApprovalGate } from './approval-gate.js';
 import { type ApprovalService, createApprovalService } from './approval-service.js';
 import { createMemoryApprovalStore } from './memory-approval-store.js';
-import { anyObject, createTestEnforcement, createTestVerifier } from './test-support/fixtures.js';
+import { anyObject, createTestEnforcement, testApprovers } from './test-support/fixtures.js';
 
 function createService(now?: () => number): ApprovalService {
   return createApprovalService({
     store: createMemoryApprovalStore(),
-    approvers: { verifier: createTestVerifier(), roles: ['approver'] },
+    approvers: testApprovers(['approver']),
     defaultTtlMs: 60_000,
     now,
   });
@@ -86,7 +86,7 @@ describe('createApprovalGate in wait mode', () => {
 
   it('sees decisions made by another replica sharing the store and the signing key', async () => {
     const signingKey = generateKeyPairSync('ed25519').privateKey;
-    const approvers = { verifier: createTestVerifier(), roles: ['approver'] };
+    const approvers = testApprovers(['approver']);
     const service = createApprovalService({ store: createMemoryApprovalStore(), approvers, signingKey });
     const elsewhere = createApprovalService({ store: service.store, approvers, signingKey });
     const { tool, executed } = refundTool(service, 'wait', 5_000);
@@ -105,7 +105,7 @@ describe('createApprovalGate in wait mode', () => {
     const service = createService();
     const elsewhere = createApprovalService({
       store: service.store,
-      approvers: { verifier: createTestVerifier(), roles: ['approver'] },
+      approvers: testApprovers(['approver']),
     });
     const { tool, executed } = refundTool(service, 'wait', 5_000);
     const call = tool.call({ order: 'A-18' }, agent);

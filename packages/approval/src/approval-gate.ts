@@ -6,7 +6,7 @@ import {
   type ApprovalRequest,
   ApprovalRequiredError,
   type AuthorizeOptions,
-  actionDigest,
+  actionRequestDigest,
   approvalProposal,
   type Decision,
 } from '@palisade/core';
@@ -35,15 +35,12 @@ export interface ApprovalGateOptions {
   readonly describe?: ((request: ActionRequest, decision: Decision) => ApprovalDescription) | undefined;
 }
 
-/** The digest an approval for `request` must carry (tool, input, agent, user, audience). */
+/**
+ * The `actionDigest()` an approval for `request` is bound to (tool, input, agent, user, audience,
+ * session, task); the service stores and shows a keyed digest of it (`service.digestOf()`).
+ */
 export function digestOfActionRequest(request: ActionRequest): string {
-  return actionDigest({
-    tool: request.name,
-    input: request.input,
-    agent: request.principal.agent.id,
-    user: request.principal.user?.id,
-    audience: request.context.audience,
-  });
+  return actionRequestDigest(request);
 }
 
 /**
@@ -137,7 +134,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       if (signal?.aborted)
         return { status: 'denied', reason: 'The call was aborted before approval was requested' };
       const pending = await propose(request, decision);
-      if (pending.digest !== digest) {
+      if (pending.digest !== service.digestOf(digest)) {
         await service.cancel(pending.id, 'the stored request does not match the call');
         return {
           status: 'denied',

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ApprovalProposal, createApprovalService } from './approval-service.js';
 import { ApprovalStateError, ApproverRejectedError } from './errors.js';
 import { createMemoryApprovalStore } from './memory-approval-store.js';
-import { createTestVerifier } from './test-support/fixtures.js';
+import { createTestHumanVerifier, TEST_HUMANS, testApprovers } from './test-support/fixtures.js';
 
 const T0 = Date.UTC(2026, 10, 1, 9, 0, 0);
 
@@ -13,7 +13,7 @@ function setup(overrides: Partial<Parameters<typeof createApprovalService>[0]> =
   const store = createMemoryApprovalStore();
   const service = createApprovalService({
     store,
-    approvers: { verifier: createTestVerifier(), roles: ['approver'] },
+    approvers: testApprovers(['approver']),
     defaultTtlMs: 60_000,
     now: () => time,
     ...overrides,
@@ -37,6 +37,15 @@ const refund: ApprovalProposal = {
   rationale: 'The customer was charged twice',
   audience: 'payments-api',
 };
+
+/** The `actionDigest()` of the refund call: what a consuming call presents. */
+const REFUND_DIGEST = actionDigest({
+  tool: 'issue_refund',
+  input: refund.input,
+  agent: 'spiffe://acme.test/agent/support-bot',
+  user: 'alice',
+  audience: 'payments-api',
+});
 
 describe('createApprovalService', () => {
   beforeEach(() => {
@@ -65,15 +74,9 @@ describe('createApprovalService', () => {
       createdAt: T0,
       expiresAt: T0 + 60_000,
     });
-    expect(request.digest).toBe(
-      actionDigest({
-        tool: 'issue_refund',
-        input: refund.input,
-        agent: 'spiffe://acme.test/agent/support-bot',
-        user: 'alice',
-        audience: 'payments-api',
-      }),
-    );
+    // What is stored and shown is the keyed digest of the call's actionDigest(), never the plain hash.
+    expect(request.digest).toBe(service.digestOf(REFUND_DIGEST));
+    expect(request.digest).not.toBe(REFUND_DIGEST);
     expect(seen).toEqual([request]);
     expect(await service.get(request.id)).toEqual(request);
   });
@@ -131,7 +134,10 @@ describe('createApprovalService', () => {
     ['an unknown token', 'forged-token', 'credential'],
     ['an approver without an allowed role', 'dave-token', 'role'],
     ['the requesting user', 'alice-approver-token', 'self-approval'],
-    ['the requesting agent', 'agent-token', 'role'],
+    ['an agent token', 'agent-token', 'credential'],
+    ['an agent acting for an approver (act claim)', 'agent-acting-for-bob-token', 'not-human'],
+    ['a token of the agent issuer naming an approver', 'agent-issuer-bob-token', 'not-human'],
+    ['a token whose subject is an agent', 'agent-subject-token', 'not-human'],
   ] as const)('refuses %s', async (_label, credential, rejection) => {
     const { service } = setup();
     const request = await service.propose(refund);
@@ -143,14 +149,18 @@ describe('createApprovalService', () => {
     expect((await service.get(request.id))?.status).toBe('pending');
   });
 
-  it('refuses the requesting agent even when its credential carries an allowed role', async () => {
+  it('refuses an agent credential even when it acts for an approver with an allowed role', async () => {
     const { service } = setup({
-      approvers: { verifier: createTestVerifier(), roles: ['support', 'approver'] },
+      approvers: testApprovers(['support', 'approver']),
     });
     const request = await service.propose(refund);
     await expect(
-      service.decide({ approvalId: request.id, approve: true, approverCredential: 'agent-token' }),
-    ).rejects.toSatisfy((error) => (error as ApproverRejectedError).rejection === 'self-approval');
+      service.decide({
+        approvalId: request.id,
+        approve: true,
+        approverCredential: 'agent-acting-for-bob-token',
+      }),
+    ).rejects.toSatisfy((error) => (error as ApproverRejectedError).rejection === 'not-human');
   });
 
   it('allows self-approval only when configured, and always allows declining one’s own request', async () => {
@@ -177,7 +187,8 @@ describe('createApprovalService', () => {
   it('chooses allowed roles per request', async () => {
     const { service } = setup({
       approvers: {
-        verifier: createTestVerifier(),
+        verifier: createTestHumanVerifier(),
+        humans: TEST_HUMANS,
         roles: (request) => (request.target === 'payments' ? ['finance'] : ['approver']),
       },
     });
@@ -191,7 +202,7 @@ describe('createApprovalService', () => {
     const { service } = setup({
       approvers: (credential) => {
         if (credential !== 'console-secret') throw new Error('bad token');
-        return { id: 'erin', roles: ['approver'] };
+        return { id: 'erin', roles: ['approver'], human: true };
       },
     });
     const request = await service.propose(refund);
@@ -266,15 +277,15 @@ describe('createApprovalService', () => {
     const consumed: string[] = [];
     service.events.on('approval-consume', (request) => consumed.push(request.id));
     const request = await service.propose(refund);
-    expect(await service.consume(request.id, request.digest)).toMatchObject({ ok: false, reason: 'pending' });
+    expect(await service.consume(request.id, REFUND_DIGEST)).toMatchObject({ ok: false, reason: 'pending' });
     await service.decide({ approvalId: request.id, approve: true, approverCredential: 'bob-token' });
     expect(await service.consume(request.id, 'a'.repeat(64))).toMatchObject({
       ok: false,
       reason: 'digest-mismatch',
     });
-    const used = await service.consume(request.id, request.digest);
+    const used = await service.consume(request.id, REFUND_DIGEST);
     expect(used).toMatchObject({ ok: true, decision: { approver: 'bob' } });
-    const again = await service.consume(request.id, request.digest);
+    const again = await service.consume(request.id, REFUND_DIGEST);
     expect(again).toMatchObject({ ok: false, reason: 'already-consumed' });
     expect(again.ok ? '' : again.message).toMatch(/already used/);
     expect(consumed).toEqual([request.id]);
@@ -284,11 +295,11 @@ describe('createApprovalService', () => {
     const { service, advance } = setup();
     const denied = await service.propose(refund);
     await service.decide({ approvalId: denied.id, approve: false, approverCredential: 'bob-token' });
-    expect(await service.consume(denied.id, denied.digest)).toMatchObject({ ok: false, reason: 'denied' });
+    expect(await service.consume(denied.id, REFUND_DIGEST)).toMatchObject({ ok: false, reason: 'denied' });
 
     const cancelled = await service.propose(refund);
     expect(await service.cancel(cancelled.id, 'caller gave up')).toMatchObject({ status: 'cancelled' });
-    expect(await service.consume(cancelled.id, cancelled.digest)).toMatchObject({
+    expect(await service.consume(cancelled.id, REFUND_DIGEST)).toMatchObject({
       ok: false,
       reason: 'cancelled',
     });
@@ -296,9 +307,9 @@ describe('createApprovalService', () => {
     const late = await service.propose(refund);
     await service.decide({ approvalId: late.id, approve: true, approverCredential: 'bob-token' });
     advance(60_000);
-    expect(await service.consume(late.id, late.digest)).toMatchObject({ ok: false, reason: 'expired' });
+    expect(await service.consume(late.id, REFUND_DIGEST)).toMatchObject({ ok: false, reason: 'expired' });
 
-    expect(await service.consume('nope', late.digest)).toMatchObject({ ok: false, reason: 'not-found' });
+    expect(await service.consume('nope', REFUND_DIGEST)).toMatchObject({ ok: false, reason: 'not-found' });
     expect(await service.consume('', '')).toMatchObject({ ok: false, reason: 'not-found' });
     service.close();
   });
@@ -315,9 +326,9 @@ describe('createApprovalService', () => {
       approverCredential: 'bob-token',
     });
     await store.decide(request.id, { ...forged, approvalId: request.id, digest: request.digest }, T0);
-    const result = await service.consume(request.id, request.digest);
+    const result = await service.consume(request.id, REFUND_DIGEST);
     expect(result).toMatchObject({ ok: false, reason: 'invalid-decision' });
-    expect(await service.consume(request.id, request.digest)).toMatchObject({
+    expect(await service.consume(request.id, REFUND_DIGEST)).toMatchObject({
       ok: false,
       reason: 'already-consumed',
     });
@@ -337,7 +348,7 @@ describe('createApprovalService', () => {
     const secret = createSecretKey(randomBytes(32));
     const after = setup({ store, signingKey: secret, verificationKeys: [oldKey] });
     expect(after.service.verifyDecision(oldDecision)).toBe(true);
-    expect(await after.service.consume(request.id, request.digest)).toMatchObject({ ok: true });
+    expect(await after.service.consume(request.id, REFUND_DIGEST)).toMatchObject({ ok: true });
 
     const next = await after.service.propose(refund);
     const decision = await after.service.decide({
@@ -364,11 +375,9 @@ describe('createApprovalService', () => {
 
   it('validates its options once, at creation', () => {
     const store = createMemoryApprovalStore();
-    const approvers = { verifier: createTestVerifier(), roles: ['approver'] };
+    const approvers = testApprovers(['approver']);
     expect(() => createApprovalService({ store, approvers: undefined as never })).toThrow(/approvers/);
-    expect(() =>
-      createApprovalService({ store, approvers: { verifier: createTestVerifier(), roles: [] } }),
-    ).toThrow(/roles/);
+    expect(() => createApprovalService({ store, approvers: testApprovers([]) })).toThrow(/roles/);
     expect(() => createApprovalService({ store: {} as ApprovalStore, approvers })).toThrow(/store/);
     expect(() => createApprovalService({ store, approvers, defaultTtlMs: 0 })).toThrow(/defaultTtlMs/);
     expect(() =>

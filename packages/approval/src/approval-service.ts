@@ -1,4 +1,4 @@
-import { type KeyObject, randomUUID } from 'node:crypto';
+import { hkdfSync, type KeyObject, randomUUID } from 'node:crypto';
 import {
   ACTION_KINDS,
   type ApprovalConsumeFailure,
@@ -8,8 +8,12 @@ import {
   type ApprovalStore,
   actionDigest,
   canonicalJson,
+  createDigestKey,
+  type DigestKey,
   EFFECTS,
   type Effect,
+  isDigestKey,
+  keyedDigest,
   type SignedApprovalDecision,
 } from '@palisade/core';
 import { EventEmitter } from 'eventemitter3';
@@ -109,6 +113,15 @@ export interface ApprovalServiceOptions {
   readonly signingKey?: KeyObject | undefined;
   /** Earlier keys (public Ed25519 or secret) whose decisions are still accepted, for rotation. */
   readonly verificationKeys?: readonly KeyObject[] | undefined;
+  /**
+   * The key of the digests this service stores and shows (`createDigestKey(secret)` of
+   * `@palisade/core`): every digest that leaves the service (the stored request, the decision, the
+   * console, `ApprovalRequiredError.digest`, spans) is an HMAC-SHA-256 of the call's
+   * `actionDigest()`, so a low-entropy input cannot be recovered from it by hashing guesses.
+   * Default: derived from `signingKey` (so replicas sharing the signing key agree), or random when
+   * there is no signing key.
+   */
+  readonly digestKey?: DigestKey | undefined;
   /** Longest accepted decision reason, in characters. Default 2000. */
   readonly maxReasonLength?: number | undefined;
   readonly newId?: (() => string) | undefined;
@@ -123,6 +136,13 @@ export interface ApprovalService {
   readonly store: ApprovalStore;
   /** Fingerprint of the key that signs decisions. */
   readonly keyId: string;
+  /** Fingerprint (`DigestKey.id`) of the key of the digests this service stores and shows. */
+  readonly digestKeyId: string;
+  /**
+   * The digest this service stores and shows for a call whose `actionDigest()` is given: the keyed
+   * digest `consume` compares with the approved one.
+   */
+  digestOf(actionDigest: string): string;
   /** The service's clock (epoch milliseconds). */
   now(): number;
   propose(proposal: ApprovalProposal): Promise<ApprovalRequest>;
@@ -132,10 +152,11 @@ export interface ApprovalService {
    */
   decide(input: DecideInput): Promise<SignedApprovalDecision>;
   /**
-   * Uses an approval for the call whose digest is `digest`: single use, atomic across every
-   * process sharing the store; the decision's signature is verified.
+   * Uses an approval for the call whose `actionDigest()` is `actionDigest` (tool, input, agent,
+   * user, audience, session, task of the actual call): single use, atomic across every process
+   * sharing the store; the decision's signature is verified.
    */
-  consume(approvalId: string, digest: string): Promise<ApprovalUseResult>;
+  consume(approvalId: string, actionDigest: string): Promise<ApprovalUseResult>;
   get(approvalId: string): Promise<ApprovalRequest | undefined>;
   /** Pending requests that have not expired, oldest first (expired ones are closed on the way). */
   listPending(options?: { limit?: number | undefined }): Promise<ApprovalRequest[]>;
@@ -204,6 +225,30 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     options.verificationKeys ?? [],
     'createApprovalService(): signingKey',
   );
+  if (options.digestKey !== undefined && !isDigestKey(options.digestKey)) {
+    throw new TypeError('createApprovalService(): digestKey must come from createDigestKey()');
+  }
+  const digestKey = options.digestKey ?? deriveDigestKey(options.signingKey);
+  const digestOf = (digest: string): string => keyedDigest(digestKey, digest);
+  // Requests proposed before a signing-key rotation carry digests under the key derived from the
+  // old signing key; an old key kept in verificationKeys as a private or secret key still binds them.
+  const earlierDigestKeys =
+    options.digestKey === undefined
+      ? (options.verificationKeys ?? [])
+          .filter((key) => key.type !== 'public')
+          .map((key) => deriveDigestKey(key))
+      : [];
+  async function storedDigestOf(approvalId: string, actionDigest: string): Promise<string> {
+    const current = digestOf(actionDigest);
+    if (earlierDigestKeys.length === 0) return current;
+    const stored = (await store.get(approvalId))?.digest;
+    if (stored === undefined || stored === current) return current;
+    for (const key of earlierDigestKeys) {
+      const earlier = keyedDigest(key, actionDigest);
+      if (earlier === stored) return earlier;
+    }
+    return current;
+  }
   const events = new EventEmitter<ApprovalEvents>();
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -241,7 +286,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   }
 
   async function propose(proposal: ApprovalProposal): Promise<ApprovalRequest> {
-    const request = buildRequest(proposal, { id: newId(), createdAt: now(), defaultTtlMs });
+    const request = buildRequest(proposal, { id: newId(), createdAt: now(), defaultTtlMs, digestOf });
     await store.insert(request);
     scheduleExpiry(request);
     emit('approval-request', request);
@@ -311,10 +356,16 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     }
   }
 
-  async function consume(approvalId: string, digest: string): Promise<ApprovalUseResult> {
-    if (typeof approvalId !== 'string' || approvalId === '' || typeof digest !== 'string' || digest === '') {
+  async function consume(approvalId: string, actionDigest: string): Promise<ApprovalUseResult> {
+    if (
+      typeof approvalId !== 'string' ||
+      approvalId === '' ||
+      typeof actionDigest !== 'string' ||
+      actionDigest === ''
+    ) {
       return { ok: false, reason: 'not-found', message: 'No approval id or digest was given' };
     }
+    const digest = await storedDigestOf(approvalId, actionDigest);
     const time = now();
     const result = await store.consume(approvalId, digest, time);
     if (!result.ok) {
@@ -381,6 +432,8 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     events,
     store,
     keyId: signer.keyId,
+    digestKeyId: digestKey.id,
+    digestOf,
     now: () => now(),
     propose,
     decide,
@@ -404,12 +457,25 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   };
 }
 
+/**
+ * The digest key a service uses without one given: derived (HKDF-SHA-256) from the signing key, so
+ * every replica holding the signing key computes the same digests; random without a signing key
+ * (decisions then die with the process anyway).
+ */
+function deriveDigestKey(signingKey: KeyObject | undefined): DigestKey {
+  if (signingKey === undefined) return createDigestKey(crypto.getRandomValues(new Uint8Array(32)));
+  const material =
+    signingKey.type === 'secret' ? signingKey.export() : signingKey.export({ format: 'der', type: 'pkcs8' });
+  const derived = hkdfSync('sha256', material, new Uint8Array(0), 'palisade.approval-digest.v1', 32);
+  return createDigestKey(new Uint8Array(derived));
+}
+
 function useFailureMessage(reason: ApprovalUseFailure, approvalId: string): string {
   switch (reason) {
     case 'not-found':
       return `Approval ${approvalId} does not exist`;
     case 'digest-mismatch':
-      return `Approval ${approvalId} covers a different action: the call's tool, input, agent, user or audience changed`;
+      return `Approval ${approvalId} covers a different action: the call's tool, input, agent, user, audience, session or task changed`;
     case 'pending':
       return `Approval ${approvalId} has not been decided yet`;
     case 'denied':
@@ -427,7 +493,7 @@ function useFailureMessage(reason: ApprovalUseFailure, approvalId: string): stri
 
 function buildRequest(
   proposal: ApprovalProposal,
-  parts: { id: string; createdAt: number; defaultTtlMs: number },
+  parts: { id: string; createdAt: number; defaultTtlMs: number; digestOf: (digest: string) => string },
 ): ApprovalRequest {
   if (typeof proposal !== 'object' || proposal === null)
     throw new TypeError('propose(): proposal must be an object');
@@ -454,6 +520,8 @@ function buildRequest(
     ['target', proposal.target],
     ['callId', proposal.callId],
     ['audience', proposal.audience],
+    ['sessionId', proposal.sessionId],
+    ['task', proposal.task],
     ['rationale', proposal.rationale],
   ] as const) {
     if (value !== undefined && typeof value !== 'string')
@@ -461,7 +529,17 @@ function buildRequest(
   }
   // The stored input is exactly what the digest covers: its canonical JSON, parsed back.
   const input: unknown = JSON.parse(canonicalJson(proposal.input));
-  const digest = actionDigest({ tool, input, agent: agent.id, user: user?.id, audience: proposal.audience });
+  const digest = parts.digestOf(
+    actionDigest({
+      tool,
+      input,
+      agent: agent.id,
+      user: user?.id,
+      audience: proposal.audience,
+      session: proposal.sessionId,
+      task: proposal.task,
+    }),
+  );
   return stripUndefined<ApprovalRequest>({
     id: parts.id,
     digest,
@@ -475,6 +553,8 @@ function buildRequest(
     input,
     callId: proposal.callId ?? randomUUID(),
     audience: proposal.audience,
+    sessionId: proposal.sessionId,
+    task: proposal.task,
     agent: stripUndefined({ id: agent.id, name: agent.name, instance: agent.instance }),
     user: user && stripUndefined({ id: user.id, roles: [...user.roles], tenant: user.tenant }),
     delegation: [...delegation],

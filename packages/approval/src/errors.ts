@@ -1,11 +1,12 @@
 import { PalisadeError } from '@palisade/core';
 
 /** Why an approver was refused. */
-export type ApproverRejection = 'credential' | 'role' | 'self-approval';
+export type ApproverRejection = 'credential' | 'not-human' | 'role' | 'self-approval';
 
 /**
  * The person (or credential) trying to decide an approval request may not: the credential did not
- * verify, no allowed role, or it is the requester approving its own request.
+ * verify, it is not a person's (an agent's token, including one acting for the approving user), no
+ * allowed role, or it is the requester approving its own request.
  *
  * @example
  * ```ts

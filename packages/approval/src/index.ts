@@ -17,6 +17,9 @@ export type {
   Approver,
   ApproverCheck,
   ApproverCheckContext,
+  HumanCredentials,
+  HumanTokenVerifier,
+  VerifiedHuman,
   VerifierApproverCheck,
 } from './approver-check.js';
 export type { ApprovalStateProblem, ApproverRejection } from './errors.js';
@@ -25,6 +28,7 @@ export type { MemoryApprovalStoreOptions } from './memory-approval-store.js';
 export { createMemoryApprovalStore } from './memory-approval-store.js';
 export type { ApprovalTraceEvent } from './observe-approvals.js';
 export { observeApprovals } from './observe-approvals.js';
+export { requestActionDigest } from './request-action-digest.js';
 export type { SqliteApprovalStoreOptions } from './sqlite-approval-store.js';
 export { createSqliteApprovalStore } from './sqlite-approval-store.js';
 export type {

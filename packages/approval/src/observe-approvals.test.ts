@@ -1,14 +1,15 @@
+import { actionDigest } from '@palisade/core';
 import { describe, expect, it } from 'vitest';
 import { createApprovalService } from './approval-service.js';
 import { createMemoryApprovalStore } from './memory-approval-store.js';
 import { type ApprovalTraceEvent, observeApprovals } from './observe-approvals.js';
-import { createTestVerifier } from './test-support/fixtures.js';
+import { testApprovers } from './test-support/fixtures.js';
 
 describe('observeApprovals', () => {
   it('reports every step of an approval, without the payload, until stopped', async () => {
     const service = createApprovalService({
       store: createMemoryApprovalStore(),
-      approvers: { verifier: createTestVerifier(), roles: ['approver'] },
+      approvers: testApprovers(['approver']),
     });
     const seen: ApprovalTraceEvent[] = [];
     const stop = observeApprovals(service, (event) => seen.push(event));
@@ -23,7 +24,15 @@ describe('observeApprovals', () => {
     });
     await service.decide({ approvalId: request.id, approve: true, approverCredential: 'bob-token' });
     await service.consume(request.id, 'b'.repeat(64));
-    await service.consume(request.id, request.digest);
+    await service.consume(
+      request.id,
+      actionDigest({
+        tool: 'send_email',
+        input: { secret: 'hunter2' },
+        agent: 'spiffe://acme.test/agent/mailer',
+        user: 'alice',
+      }),
+    );
     const other = await service.propose({ tool: 'x', input: {}, effect: 'write', agent: { id: 'a' } });
     await service.cancel(other.id, 'timeout');
     stop();
@@ -58,7 +67,8 @@ describe('observeApprovals', () => {
         ...common,
         phase: 'consume',
         status: 'rejected',
-        digest: 'b'.repeat(64),
+        // The digest of the refused call, keyed like every digest the service shows.
+        digest: service.digestOf('b'.repeat(64)),
         ruleIds: ['r1'],
         policyVersion: 'v9',
         error: expect.stringMatching(/covers a different action/),

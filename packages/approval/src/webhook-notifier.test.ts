@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApprovalService } from './approval-service.js';
 import { createMemoryApprovalStore } from './memory-approval-store.js';
-import { createTestVerifier } from './test-support/fixtures.js';
+import { testApprovers } from './test-support/fixtures.js';
 import { createWebhookNotifier, verifyWebhookSignature, type WebhookDelivery } from './webhook-notifier.js';
 
 interface Received {
@@ -45,7 +45,7 @@ describe('createWebhookNotifier', () => {
   function setup(overrides: Partial<Parameters<typeof createWebhookNotifier>[0]> = {}) {
     const service = createApprovalService({
       store: createMemoryApprovalStore(),
-      approvers: { verifier: createTestVerifier(), roles: ['approver'] },
+      approvers: testApprovers(['approver']),
     });
     const failures: WebhookDelivery[] = [];
     const notifier = createWebhookNotifier({

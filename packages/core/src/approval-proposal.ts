@@ -18,6 +18,10 @@ export interface ApprovalProposal {
   /** Defaults to a fresh UUID. */
   readonly callId?: string | undefined;
   readonly audience?: string | undefined;
+  /** The session the call belongs to; the approval is usable in this session only. */
+  readonly sessionId?: string | undefined;
+  /** The task the credential was issued for; the approval is usable for this task only. */
+  readonly task?: string | undefined;
   readonly rationale?: string | undefined;
   readonly sideEffects?: readonly string[] | undefined;
   readonly policy?: ApprovalPolicyReference | undefined;
@@ -61,6 +65,8 @@ export function approvalProposal(
     input: request.input,
     callId: request.callId,
     audience: request.context.audience,
+    sessionId: request.context.sessionId,
+    task: request.principal.task,
     agent: request.principal.agent,
     user: request.principal.user,
     delegation: request.principal.delegation.length > 0 ? request.principal.delegation : undefined,

@@ -1,5 +1,5 @@
 export type { ActionDigestInput } from './action-digest.js';
-export { actionDigest } from './action-digest.js';
+export { actionDigest, actionRequestDigest } from './action-digest.js';
 export type { ActionKind, ActionRequest, Effect, RequestContext } from './action-request.js';
 export { ACTION_KINDS, EFFECTS, isPersistentEffect } from './action-request.js';
 export type { ApprovalGate, ApprovalOutcome, AuthorizeOptions } from './approval-gate.js';

@@ -1,5 +1,7 @@
+import type { KeyObject } from 'node:crypto';
 import {
   type ApprovalService,
+  type Approver,
   type ApproverCheck,
   createApprovalGate,
   createApprovalService,
@@ -8,6 +10,7 @@ import {
 import { createOtelRecorder, type OtelRecorderOptions } from '@palisade/audit';
 import {
   type ApprovalGate,
+  type ApprovalRequest,
   type ApprovalStore,
   type AuditRecorder,
   type CallContext,
@@ -18,6 +21,7 @@ import {
   createMemoryProvenanceStore,
   createMemorySessionStore,
   type Decider,
+  type DigestKey,
   type Enforcement,
   type GuardedTool,
   guard,
@@ -66,8 +70,29 @@ export interface LocalIdentityOptions {
 
 /** Human approval: who may approve, where requests live and how calls wait. */
 export interface ApprovalOptions {
-  /** How approvers are authenticated and authorised. Required: there is no open default. */
+  /**
+   * How approvers are authenticated and authorised, and which credentials are a person's: a user
+   * token verifier with `humans: { issuers, tokenTypes? }` (your identity provider's issuer, never
+   * the agent issuer) and `roles`, or a function returning `{ id, roles, human: true }`. Required:
+   * there is no open default, and an agent's credential never approves.
+   */
   readonly approvers: ApproverCheck;
+  /**
+   * The key that signs decisions (an Ed25519 private key, or a secret key of at least 32 bytes).
+   * Give every process the same key so a decision made in one (the console, the CLI) is consumed
+   * in another; without it each process makes its own and other processes' decisions fail closed.
+   */
+  readonly signingKey?: KeyObject | undefined;
+  /** Earlier signing keys whose decisions are still accepted, for rotation. */
+  readonly verificationKeys?: readonly KeyObject[] | undefined;
+  /**
+   * Whether an approver who is part of the request's own chain (its user, say) may approve it.
+   * Default `false`; a function decides per request.
+   */
+  readonly allowSelfApproval?:
+    | boolean
+    | ((request: ApprovalRequest, approver: Approver) => boolean)
+    | undefined;
   /** In memory when omitted; use the SQLite, Postgres or Redis store to survive restarts. */
   readonly store?: ApprovalStore | undefined;
   /** `interrupt` (default) ends the call with `ApprovalRequiredError`; `wait` blocks until decided. */
@@ -119,6 +144,14 @@ export interface PalisadeOptions {
    * `DEFAULT_STAGE_DEADLINES`. A missed deadline refuses the call (`ERR_STAGE_TIMEOUT`).
    */
   readonly deadlines?: Readonly<Partial<StageDeadlines>> | undefined;
+  /**
+   * The per-deployment key of the digests that leave the process (`createDigestKey(secret)` of
+   * `@palisade/core`, the same secret on every replica): input digests in spans and the audit
+   * chain, and approval digests, unless `audit` or the approval options name their own. Without
+   * it, audit digests use a random key per process and approval digests a key derived from the
+   * approval signing key.
+   */
+  readonly digestKey?: DigestKey | undefined;
   /** Epoch milliseconds; injectable for tests. */
   readonly now?: (() => number) | undefined;
 }
@@ -217,6 +250,10 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
     approvalService = createApprovalService({
       store: settings.store ?? createMemoryApprovalStore(),
       approvers: settings.approvers,
+      signingKey: settings.signingKey,
+      verificationKeys: settings.verificationKeys,
+      allowSelfApproval: settings.allowSelfApproval,
+      digestKey: options.digestKey,
       now,
     });
     approvals = createApprovalGate({
@@ -235,6 +272,7 @@ export async function createPalisade(options: PalisadeOptions): Promise<Palisade
     const auditOptions = options.audit ?? {};
     recorder = createOtelRecorder({
       ...auditOptions,
+      digestKey: auditOptions.digestKey ?? options.digestKey,
       observers: [...(auditOptions.observers ?? []), ...(monitor ? [monitor] : [])],
     });
   }

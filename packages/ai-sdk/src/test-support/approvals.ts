@@ -1,6 +1,6 @@
 import { createApprovalGate, createApprovalService, createMemoryApprovalStore } from '@palisade/approval';
 import type { ApprovalStore } from '@palisade/core';
-import { tokenVerifier } from './doubles.js';
+import { reviewerApprovers } from './doubles.js';
 
 /**
  * A real approval service on the in-memory store (or `options.store`), approvers being holders of
@@ -12,7 +12,7 @@ export function approvalParts(
 ) {
   const service = createApprovalService({
     store: options.store ?? createMemoryApprovalStore(),
-    approvers: { verifier: tokenVerifier(), roles: ['approver'] },
+    approvers: reviewerApprovers(),
     now: options.now,
   });
   const gate = createApprovalGate({ service, mode: 'interrupt' });

@@ -20,6 +20,33 @@ function principal(agent: string, user: { id: string; roles: string[] }): Princi
   return { agent: { id: agent }, user, delegation: [user.id, agent], scopes: [], claims: {} };
 }
 
+/** The issuer of reviewers' user tokens in tests (an identity provider, not the agent issuer). */
+export const REVIEWER_ISSUER = 'https://login.bank.test';
+
+/** Reviewers' user tokens, as a user-token verifier returns them: people, never agents. */
+const REVIEWERS: Readonly<Record<string, { id: string; roles: string[] }>> = {
+  'reviewer-token': { id: 'rita', roles: ['approver'] },
+  'alice-console-token': { id: 'alice', roles: ['approver'] },
+};
+
+/**
+ * The approver check of the tests: a user-token verifier that knows the reviewers' tokens of
+ * `REVIEWERS`, tokens of `REVIEWER_ISSUER` being people's.
+ */
+export function reviewerApprovers(roles: readonly string[] = ['approver']) {
+  return {
+    verifier: {
+      async verify(token: string) {
+        const found = REVIEWERS[token];
+        if (!found) throw new CredentialError('unknown reviewer token');
+        return { ...found, claims: { iss: REVIEWER_ISSUER, sub: found.id } };
+      },
+    },
+    humans: { issuers: [REVIEWER_ISSUER] },
+    roles,
+  };
+}
+
 /** A verifier that knows the tokens of `PRINCIPALS` and refuses anything else. */
 export function tokenVerifier(): CredentialVerifier & { readonly calls: string[] } {
   const calls: string[] = [];

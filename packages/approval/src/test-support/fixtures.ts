@@ -8,6 +8,7 @@ import {
   type Enforcement,
   type Principal,
 } from '@palisade/core';
+import type { HumanCredentials, HumanTokenVerifier, VerifiedHuman } from '../approver-check.js';
 
 /** Principals by bearer token, for tests: two agents acting for users, and human approvers. */
 export const PRINCIPALS: Readonly<Record<string, Principal>> = {
@@ -41,6 +42,51 @@ export function createTestVerifier(): CredentialVerifier {
       return found;
     },
   };
+}
+
+/** The issuer of the people's tokens in tests (an identity provider), and the agent tokens' issuer. */
+export const HUMAN_ISSUER = 'https://login.acme.test';
+export const AGENT_ISSUER = 'palisade://acme.test';
+
+/** Which tokens are people's, in tests. */
+export const TEST_HUMANS: HumanCredentials = { issuers: [HUMAN_ISSUER] };
+
+const human = (id: string, roles: string[], claims: Record<string, unknown> = {}): VerifiedHuman => ({
+  id,
+  roles,
+  claims: { iss: HUMAN_ISSUER, sub: id, ...claims },
+});
+
+/**
+ * Reviewers' user tokens, as a user-token verifier returns them: people (bob, dave, alice), and
+ * credentials an attacker might present as a person's: an agent's token acting for bob (RFC 8693
+ * `act`), a token of the agent issuer naming bob, a token whose subject is an agent.
+ */
+export const HUMANS: Readonly<Record<string, VerifiedHuman>> = {
+  'bob-token': human('bob', ['approver']),
+  'dave-token': human('dave', ['viewer']),
+  'alice-approver-token': human('alice', ['approver']),
+  'agent-acting-for-bob-token': human('bob', ['approver'], {
+    act: { sub: 'spiffe://acme.test/agent/support-bot' },
+  }),
+  'agent-issuer-bob-token': human('bob', ['approver'], { iss: AGENT_ISSUER }),
+  'agent-subject-token': human('spiffe://acme.test/agent/support-bot', ['approver']),
+};
+
+/** A user-token verifier that knows the tokens of `HUMANS` and nothing else. */
+export function createTestHumanVerifier(): HumanTokenVerifier {
+  return {
+    async verify(token) {
+      const found = HUMANS[token];
+      if (!found) throw new CredentialError('unknown test user token');
+      return found;
+    },
+  };
+}
+
+/** The approver check of most tests: people's tokens from `HUMAN_ISSUER`, with the `approver` role. */
+export function testApprovers(roles: readonly string[] = ['approver']) {
+  return { verifier: createTestHumanVerifier(), humans: TEST_HUMANS, roles };
 }
 
 /** A decider that asks for approval for everything but reads. */

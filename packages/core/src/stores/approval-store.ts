@@ -56,7 +56,10 @@ export interface SignedApprovalDecision {
  */
 export interface ApprovalRequest {
   readonly id: string;
-  /** `actionDigest()` of the proposed call (lowercase hex SHA-256). */
+  /**
+   * The keyed digest of the proposed call: HMAC-SHA-256, under the approval service's digest key, of
+   * `actionDigest()` of (tool, canonical input, agent, user, audience, session, task). Lowercase hex.
+   */
   readonly digest: string;
   readonly status: ApprovalStatus;
   /** Epoch milliseconds. */
@@ -72,6 +75,10 @@ export interface ApprovalRequest {
   readonly input: unknown;
   readonly callId: string;
   readonly audience?: string | undefined;
+  /** The session the call belongs to; the approval cannot be used in another. */
+  readonly sessionId?: string | undefined;
+  /** The task of the credential that asked; the approval cannot be used for another. */
+  readonly task?: string | undefined;
   readonly agent: AgentIdentity;
   readonly user?: UserIdentity | undefined;
   /** The delegation chain, outermost first (user, then each agent). */

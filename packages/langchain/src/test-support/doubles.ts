@@ -83,7 +83,7 @@ export function createTestSetup(effects: Readonly<Record<string, DecisionEffect>
     store: createMemoryApprovalStore(),
     approvers: (credential) => {
       if (credential !== 'bob-token') throw new Error('unknown approver');
-      return { id: 'bob', roles: ['approver'] };
+      return { id: 'bob', roles: ['approver'], human: true };
     },
   });
   const enforcement: Enforcement = {

@@ -160,12 +160,13 @@ export async function createTestPalisade(overrides: Partial<Enforcement> = {}): 
   const verifier = createAgentVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: issuer });
   const tokens = {
     agent: await issuer.issue({ agent: 'support-bot', user: { id: 'alice', roles: ['support'] } }),
-    reviewer: await issuer.issue({ agent: 'console', user: { id: 'bob', roles: ['approver'] } }),
+    // A person's token from the identity provider (see `reviewerApprovers`), never an agent token.
+    reviewer: 'bob-reviewer-token',
   };
   const recorder = createMemoryRecorder();
   const service = createApprovalService({
     store: createMemoryApprovalStore(),
-    approvers: { verifier, roles: ['approver'] },
+    approvers: reviewerApprovers(),
   });
   const enforcement: Enforcement = {
     verifier,
@@ -210,4 +211,21 @@ export async function connect(
 /** The decisions of the recorded calls, in order: `effect:tool`, or `none:tool` when none was reached. */
 export function decisions(records: readonly CallRecord[]): string[] {
   return records.map((record) => `${record.decision?.effect ?? 'none'}:${record.call.name}`);
+}
+
+/** The issuer of reviewers' user tokens in tests (an identity provider, not the agent issuer). */
+export const REVIEWER_ISSUER = 'https://login.acme.test';
+
+/** The approver check of the tests: reviewers' user tokens of `REVIEWER_ISSUER`, people only. */
+export function reviewerApprovers() {
+  return {
+    verifier: {
+      async verify(token: string) {
+        if (token !== 'bob-reviewer-token') throw new Error('unknown reviewer token');
+        return { id: 'bob', roles: ['approver'], claims: { iss: REVIEWER_ISSUER, sub: 'bob' } };
+      },
+    },
+    humans: { issuers: [REVIEWER_ISSUER] },
+    roles: ['approver'],
+  };
 }

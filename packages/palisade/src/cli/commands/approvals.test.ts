@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ApprovalService, createApprovalService, createSqliteApprovalStore } from '@palisade/approval';
-import type { ApprovalRequest, ApprovalStore } from '@palisade/core';
+import { type ApprovalRequest, type ApprovalStore, actionDigest } from '@palisade/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../io.js';
 import { run } from './approvals.js';
@@ -13,6 +13,16 @@ function fakeIo(cwd: string, env: Record<string, string> = {}) {
   const err: string[] = [];
   const io: CliIo = { stdout: (text) => out.push(text), stderr: (text) => err.push(text), env, cwd };
   return { io, out: () => out.join(''), err: () => err.join('') };
+}
+
+/** The `actionDigest()` of the proposed call, as the app computes it when the call resumes. */
+function callDigest(request: ApprovalRequest): string {
+  return actionDigest({
+    tool: request.tool,
+    input: request.input,
+    agent: request.agent.id,
+    user: request.user?.id,
+  });
 }
 
 describe('palisade approvals', () => {
@@ -97,7 +107,7 @@ describe('palisade approvals', () => {
     const stored = await service.get(request.id);
     expect(stored?.decision).toMatchObject({ approve: true, approver: 'bob', reason: 'matches the invoice' });
     expect(service.verifyDecision(stored!.decision!)).toBe(true);
-    expect(await service.consume(request.id, request.digest)).toMatchObject({ ok: true });
+    expect(await service.consume(request.id, callDigest(request))).toMatchObject({ ok: true });
 
     const again = fakeIo(directory);
     expect(
@@ -116,6 +126,17 @@ describe('palisade approvals', () => {
       ),
     ).toBe(1);
     expect(again.err()).toMatch(/already consumed/);
+  });
+
+  // Attack (issue 12, item 4): an agent's identity decides from the command line.
+  it('refuses an agent as the approver (ERR_APPROVER_REJECTED), deciding nothing', async () => {
+    const base = ['--store', 'sqlite:approvals.db', '--signing-key', 'signing.key'];
+    for (const agent of ['spiffe://acme.test/agent/treasury', 'spiffe://acme.test/agent/other-bot']) {
+      const attempt = fakeIo(directory);
+      expect(await run(['approve', request.id, ...base, '--approver', agent], attempt.io)).toBe(1);
+      expect(attempt.err()).toMatch(/Only a person may decide an approval.*ERR_APPROVER_REJECTED/);
+    }
+    expect((await service.get(request.id))?.status).toBe('pending');
   });
 
   it('denies, and refuses self-approval, a wrong digest and a foreign key', async () => {
@@ -154,7 +175,7 @@ describe('palisade approvals', () => {
         foreign.io,
       ),
     ).toBe(0);
-    expect(await service.consume(request.id, request.digest)).toMatchObject({
+    expect(await service.consume(request.id, callDigest(request))).toMatchObject({
       ok: false,
       reason: 'invalid-decision',
     });

@@ -27,7 +27,8 @@ Options:
   --all                list: every status
   --signing-key <file> approve/deny: the service's signing key (PEM Ed25519 private key, or a raw
                        secret of >= 32 bytes); or PALISADE_APPROVAL_SIGNING_KEY_FILE
-  --approver <id>      approve/deny: who decides (recorded in the signed decision)
+  --approver <id>      approve/deny: the person who decides (recorded in the signed decision);
+                       an agent's id (spiffe://...) is refused
   --reason <text>      approve/deny: recorded with the decision
   --digest <hex>       approve/deny: refuse unless the request's digest is this one
 `;
@@ -83,9 +84,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     service = createApprovalService({
       store,
       signingKey,
+      // The CLI's credential is the service's signing key: whoever holds it is an operator, and the
+      // approver named must be a person. An agent's identity (a SPIFFE id) never approves here
+      // either: the service refuses it as not human.
       approvers: (credential) => {
         if (credential !== approver) throw new Error('the approver does not match');
-        return { id: credential, roles: ['cli'] };
+        return { id: credential, roles: ['cli'], human: !credential.includes('://') };
       },
     });
     switch (command) {
@@ -98,7 +102,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
   } catch (error) {
     if (ApproverRejectedError.isInstance(error) || ApprovalStateError.isInstance(error)) {
-      io.stderr(`palisade approvals: ${(error as Error).message}\n`);
+      io.stderr(
+        `palisade approvals: ${(error as Error).message} (${(error as ApproverRejectedError).code})\n`,
+      );
       return 1;
     }
     throw error;

@@ -8,6 +8,7 @@
  *                                                                decisions, with no agent context;
  *                                                                prints results, body calls, requests
  */
+import { createSecretKey } from 'node:crypto';
 import { tool } from '@langchain/core/tools';
 import { Command } from '@langchain/langgraph';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
@@ -30,8 +31,10 @@ async function main(): Promise<void> {
     store,
     approvers: (credential) => {
       if (credential !== 'bob-token') throw new Error('unknown approver');
-      return { id: 'bob', roles: ['approver'] };
+      return { id: 'bob', roles: ['approver'], human: true };
     },
+    // Both processes hold the same key: decisions and digests made in one bind in the other.
+    signingKey: createSecretKey(Buffer.from('palisade langchain resume test signing key')),
   });
   const enforcement = {
     verifier: createTestVerifier(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCallScope, mergeCallContext } from './call-context.js';
+import { type CallContext, createCallScope, mergeCallContext } from './call-context.js';
 
 describe('createCallScope', () => {
   it('carries context through async work and nests', async () => {
@@ -39,5 +39,29 @@ describe('mergeCallContext', () => {
 
   it('never lets an explicit context drop a stored label', () => {
     expect(mergeCallContext({ labels: ['tainted'] }, { labels: [] }).labels).toEqual(['tainted']);
+  });
+});
+
+describe('createCallScope on any runtime', () => {
+  it('uses an injected async-context store', async () => {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const storage = new AsyncLocalStorage<CallContext>();
+    const scope = createCallScope({ storage });
+    await scope.run({ credential: 'x' }, async () => {
+      await Promise.resolve();
+      expect(storage.getStore()?.credential).toBe('x');
+      expect(scope.current()?.credential).toBe('x');
+    });
+  });
+
+  it('refuses, visibly, on a runtime with no AsyncLocalStorage and none injected', () => {
+    const runtime = globalThis as { process?: unknown };
+    const saved = runtime.process;
+    runtime.process = undefined;
+    try {
+      expect(() => createCallScope()).toThrow(/no AsyncLocalStorage/);
+    } finally {
+      runtime.process = saved;
+    }
   });
 });

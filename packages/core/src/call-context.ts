@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 /**
  * What a caller supplies with a guarded call: the credential and the circumstances. It reaches a
  * guarded call explicitly (an argument) or implicitly (a `CallScope`), or both, explicit fields
@@ -30,7 +28,30 @@ export interface CallScope {
 }
 
 /**
+ * An async-context store (`AsyncLocalStorage`'s shape): Node's `node:async_hooks`, the global one
+ * edge runtimes provide, or any implementation with the same two methods.
+ */
+export interface AsyncContextStorage<T> {
+  run<R>(store: T, fn: () => R): R;
+  getStore(): T | undefined;
+}
+
+/** Options for `createCallScope`. */
+export interface CallScopeOptions {
+  /**
+   * The async-context store to carry contexts in. By default, a new `AsyncLocalStorage` from the
+   * runtime: the global one (edge runtimes) or Node's, looked up when the scope is created.
+   */
+  readonly storage?: AsyncContextStorage<CallContext> | undefined;
+}
+
+/**
  * Creates a `CallScope` backed by `AsyncLocalStorage`. Nested `run`s merge onto the outer context.
+ *
+ * Core imports nothing Node-only: the storage is the runtime's own `AsyncLocalStorage` (global on
+ * edge runtimes, Node's through `process.getBuiltinModule`), or one passed as `options.storage`. On
+ * a runtime with neither, this throws a `TypeError`: pass `storage`, or pass the context explicitly
+ * to every call (`tool.call(input, context)`), which needs no scope at all.
  *
  * @example
  * ```ts
@@ -38,8 +59,13 @@ export interface CallScope {
  * await scope.run({ credential: token }, () => tool.call({ id: 42 }));
  * ```
  */
-export function createCallScope(): CallScope {
-  const storage = new AsyncLocalStorage<CallContext>();
+export function createCallScope(options: CallScopeOptions = {}): CallScope {
+  const storage = options.storage ?? runtimeStorage();
+  if (typeof storage?.run !== 'function' || typeof storage.getStore !== 'function') {
+    throw new TypeError(
+      'createCallScope(): this runtime has no AsyncLocalStorage; pass options.storage, or pass the call context explicitly to each call',
+    );
+  }
   return {
     run(context, fn) {
       const outer = storage.getStore();
@@ -49,6 +75,19 @@ export function createCallScope(): CallScope {
       return storage.getStore();
     },
   };
+}
+
+type StorageConstructor = new () => AsyncContextStorage<CallContext>;
+
+/** The runtime's own `AsyncLocalStorage`, without importing anything Node-only. */
+function runtimeStorage(): AsyncContextStorage<CallContext> | undefined {
+  const runtime = globalThis as {
+    AsyncLocalStorage?: StorageConstructor;
+    process?: { getBuiltinModule?: (id: string) => { AsyncLocalStorage?: StorageConstructor } | undefined };
+  };
+  const Storage =
+    runtime.AsyncLocalStorage ?? runtime.process?.getBuiltinModule?.('node:async_hooks')?.AsyncLocalStorage;
+  return Storage ? new Storage() : undefined;
 }
 
 /** Merges two contexts: `inner` wins field by field; labels and messages accumulate. */

@@ -13,7 +13,7 @@ export type {
   CallOutcome,
   IntentDetails,
 } from './audit-recorder.js';
-export type { CallContext, CallScope } from './call-context.js';
+export type { AsyncContextStorage, CallContext, CallScope, CallScopeOptions } from './call-context.js';
 export { createCallScope, mergeCallContext } from './call-context.js';
 export { canonicalJson } from './canonical-json.js';
 export type { CatalogEntry } from './catalog-entry.js';

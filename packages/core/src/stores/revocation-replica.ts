@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createRevocationIndex } from './revocation-index.js';
 import {
   REVOCATION_KINDS,
@@ -165,7 +164,7 @@ export function createRevocationReplica(options: RevocationReplicaOptions): Revo
   const canSync = transport.canSync ?? (() => true);
   const subscribed = transport.subscribed ?? (() => true);
 
-  const id = randomUUID();
+  const id = globalThis.crypto.randomUUID();
   const heartbeatMessage = JSON.stringify({ type: 'heartbeat', from: id });
   const index = createRevocationIndex();
   const listeners = new Set<(revocation: Revocation) => void>();

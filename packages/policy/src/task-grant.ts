@@ -18,6 +18,11 @@ export interface TaskGrantInput {
    * only; otherwise the user permission must come from the policy's rules.
    */
   readonly user?: string | undefined;
+  /**
+   * The session (conversation) the task runs in. When set, the grant applies only to requests whose
+   * `context.sessionId` equals it: the same call in another session (or in none) gets nothing.
+   */
+  readonly session?: string | undefined;
   /** Lifetime in milliseconds from now; or give `expiresAt`. Capped by the engine's `maxGrantTtlMs`. */
   readonly ttlMs?: number | undefined;
   /** Epoch milliseconds. */
@@ -35,6 +40,7 @@ export interface TaskGrant {
   readonly tools: readonly string[];
   readonly when?: Condition | undefined;
   readonly user?: string | undefined;
+  readonly session?: string | undefined;
   readonly approval: ApprovalMode;
   readonly reason?: string | undefined;
   /** Epoch milliseconds. */

@@ -127,12 +127,25 @@ function compileGrantRule(record: GrantRecord, policy: CompiledPolicy): Compiled
     agents: compileNames([grant.agent]),
     user: userId === undefined ? undefined : (principal) => principal.user?.id === userId,
     targets: undefined,
-    when: grant.when ? compileCondition(grant.when, policy.environment) : undefined,
+    when: grantCondition(grant, policy),
     reason: grant.reason,
     grant: grant.id,
   });
   record.rules.set(policy.version, rule);
   return rule;
+}
+
+/**
+ * The grant's own condition, and its session binding: a grant for one session is a condition on
+ * `context.sessionId`, so a call in another session (or in none) does not meet it (an unknown
+ * value never satisfies an allow).
+ */
+function grantCondition(grant: TaskGrant, policy: CompiledPolicy): CompiledRule['when'] {
+  const parts: Condition[] = [];
+  if (grant.when) parts.push(grant.when);
+  if (grant.session !== undefined) parts.push({ 'context.sessionId': { eq: grant.session } });
+  if (parts.length === 0) return undefined;
+  return compileCondition(parts.length === 1 ? (parts[0] as Condition) : { all: parts }, policy.environment);
 }
 
 function validateGrant(
@@ -160,6 +173,9 @@ function validateGrant(
   }
   if (input.user !== undefined && (typeof input.user !== 'string' || input.user === '')) {
     throw new TypeError('grants.issue(): user must be a user id');
+  }
+  if (input.session !== undefined && (typeof input.session !== 'string' || input.session === '')) {
+    throw new TypeError('grants.issue(): session must be a session id');
   }
   if (input.approval !== undefined && !['auto', 'required', 'none'].includes(input.approval)) {
     throw new TypeError('grants.issue(): approval must be auto, required or none');
@@ -192,6 +208,7 @@ function validateGrant(
     tools: [...input.tools],
     when: input.when === undefined ? undefined : (input.when as Condition),
     user: input.user,
+    session: input.session,
     approval: input.approval ?? 'auto',
     reason: input.reason,
     issuedAt: now,

@@ -134,7 +134,7 @@ export function createAgentTokenVerifier(
       throw new TypeError('verify(): now must be epoch milliseconds');
     const nowSeconds = nowMs / 1000;
     if (typeof token !== 'string') throw new CredentialError('The credential is not a string');
-    let entry = cache.get(token);
+    let entry = cache.get(token, nowSeconds);
     if (entry === undefined) {
       const parsed = parseAgentToken(token);
       const found = lookup(parsed.kid);

@@ -133,7 +133,11 @@ export async function runGuardedCall(call: GuardedCall): Promise<GuardedCallOutc
       outcome = await review(request, 0);
     }
   }
-  if (key && outcome.status === 'done') call.journal?.settle(key, outcome, ownerOf(outcome.principal));
+  if (key && outcome.status === 'done') {
+    // An outcome whose principal cannot be named is not remembered: a re-run decides afresh.
+    const owner = ownerOrNothing(outcome.principal);
+    if (owner) call.journal?.settle(key, outcome, owner);
+  }
   return outcome;
 }
 
@@ -226,6 +230,14 @@ function verifyRefusal(error: unknown, tool: string, callId: string): AccessDeni
     callId,
     cause: error,
   });
+}
+
+function ownerOrNothing(principal: Principal): JournalOwner | undefined {
+  try {
+    return ownerOf(principal);
+  } catch {
+    return undefined;
+  }
 }
 
 function ownerOf(principal: Principal): JournalOwner {

@@ -11,8 +11,10 @@
  * -->
  * ```
  *
- * Each `declare` line is put in front of every block of that file that does not define the name
- * itself, and each block is compiled as its own module, strictly.
+ * A context line is a `declare` of one name, or an import of one name (`import { guard } from
+ * '@palisade/core';`) for blocks that use what an earlier block imported. Each line is put in front
+ * of every block of that file that does not define or import the name itself, and each block is
+ * compiled as its own module, strictly.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -50,7 +52,9 @@ export function markdownFiles(root: string): string[] {
 }
 
 const FENCE = /^(\s*)```(\w+)?\s*$/;
-const DECLARATION = /^declare\s+(?:const|let|var|function|class)\s+([A-Za-z_$][\w$]*)/;
+/** A context line that provides one name: `declare const x: T;` or `import { x } from '...';`. */
+const DECLARATION =
+  /^(?:declare\s+(?:const|let|var|function|class|type|interface)\s+([A-Za-z_$][\w$]*)|import\s+(?:type\s+)?\{\s*(?:type\s+)?([A-Za-z_$][\w$]*)\s*\}\s+from\s)/;
 
 /** The TypeScript blocks of one Markdown file, each with the context its file declares. */
 export function snippetsOf(root: string, path: string): Snippet[] {
@@ -92,7 +96,8 @@ function contextOf(markdown: string): string[] {
 /** Prepends the declarations of names the block does not define itself; always a module. */
 function withContext(code: string, declarations: readonly string[]): string {
   const needed = declarations.filter((declaration) => {
-    const name = DECLARATION.exec(declaration)?.[1];
+    const match = DECLARATION.exec(declaration);
+    const name = match?.[1] ?? match?.[2];
     if (name === undefined) return true;
     const defines = new RegExp(
       `(?:\\b(?:const|let|var|function|class|interface|type)\\s+${escape(name)}\\b)|(?:\\bimport\\b[^;]*?\\b${escape(name)}\\b[^;]*?\\bfrom\\b)|(?:[{,]\\s*${escape(name)}\\s*[,}][^;=]*=)`,

@@ -100,7 +100,7 @@ function withContext(code: string, declarations: readonly string[]): string {
     const name = match?.[1] ?? match?.[2];
     if (name === undefined) return true;
     const defines = new RegExp(
-      `(?:\\b(?:const|let|var|function|class|interface|type)\\s+${escape(name)}\\b)|(?:\\bimport\\b[^;]*?\\b${escape(name)}\\b[^;]*?\\bfrom\\b)|(?:[{,]\\s*${escape(name)}\\s*[,}][^;=]*=)`,
+      `(?:\\b(?:const|let|var|function|class|interface|type)\\s+${escape(name)}\\b)|(?:\\bimport\\b[^;]*?\\b${escape(name)}\\b[^;]*?\\bfrom\\b)|(?:\\b(?:const|let|var)\\s*[{[][^=;]*\\b${escape(name)}\\b[^=;]*[}\\]]\\s*=)`,
     );
     return !defines.test(code);
   });

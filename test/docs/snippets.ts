@@ -100,7 +100,7 @@ function withContext(code: string, declarations: readonly string[]): string {
     const name = match?.[1] ?? match?.[2];
     if (name === undefined) return true;
     const defines = new RegExp(
-      `(?:\\b(?:const|let|var|function|class|interface|type)\\s+${escape(name)}\\b)|(?:\\bimport\\b[^;]*?\\b${escape(name)}\\b[^;]*?\\bfrom\\b)|(?:\\b(?:const|let|var)\\s*[{[][^=;]*\\b${escape(name)}\\b[^=;]*[}\\]]\\s*=)`,
+      `(?:\\b(?:const|let|var|function|class|interface|type)\\s+${escapeName(name)}\\b)|(?:\\bimport\\b[^;]*?\\b${escapeName(name)}\\b[^;]*?\\bfrom\\b)|(?:\\b(?:const|let|var)\\s*[{[][^=;]*\\b${escapeName(name)}\\b[^=;]*[}\\]]\\s*=)`,
     );
     return !defines.test(code);
   });
@@ -108,6 +108,6 @@ function withContext(code: string, declarations: readonly string[]): string {
   return `${needed.join(' ')} export {}; ${code}`;
 }
 
-function escape(name: string): string {
+function escapeName(name: string): string {
   return name.replace(/[$]/g, '\\$');
 }

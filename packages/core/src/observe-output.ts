@@ -21,6 +21,8 @@ const MAX_DEPTH = 32;
 const MAX_LEAVES = 10_000;
 const MAX_VALUES = 5_000;
 const MAX_TRUSTED_WHOLE = 512;
+/** The longest string a trusted field holds as a value; a longer one is text, and untrusted. */
+const MAX_TRUSTED_VALUE = 64;
 const MAX_UNTRUSTED_WHOLE = 128;
 const MAX_TEXT = 1_000_000;
 
@@ -75,15 +77,19 @@ export function observeOutput(output: unknown, declaration: OutputDeclaration): 
       const untrusted =
         declaration.trust === 'untrusted' &&
         (patterns === undefined || path.length === 0 || patterns.some((pattern) => covers(pattern, path)));
-      const seen = observation(untrusted ? untrustedOrigin : 'trusted', path.join('.'));
       if (typeof value !== 'string') {
-        add(normalizeValue(Number(value)), seen);
+        add(
+          normalizeValue(Number(value)),
+          observation(untrusted ? untrustedOrigin : 'trusted', path.join('.')),
+        );
         return;
       }
+      // A trusted field vouches for a value, not for text: a long string in one (a name anyone may
+      // choose, a description) is read as untrusted text.
+      const text = untrusted || value.length > MAX_TRUSTED_VALUE;
+      const seen = observation(text ? untrustedOrigin : 'trusted', path.join('.'));
       const whole =
-        value.length <= (untrusted ? MAX_UNTRUSTED_WHOLE : MAX_TRUSTED_WHOLE)
-          ? normalizeValue(value)
-          : undefined;
+        value.length <= (text ? MAX_UNTRUSTED_WHOLE : MAX_TRUSTED_WHOLE) ? normalizeValue(value) : undefined;
       add(whole, seen);
       if (value.length > MAX_TEXT) complete = false;
       for (const token of valueTokens(value)) if (token.value !== whole) add(token.value, seen);

@@ -150,9 +150,18 @@ describe('the recommended profile, end to end through guard()', () => {
       context,
     );
     await expect(attempt).rejects.toSatisfy((error) => AccessDeniedError.isInstance(error));
-    await expect(attempt).rejects.toThrow(/untrusted content/);
+    await expect(attempt).rejects.toThrow(/neither from the user nor from a trusted source/);
     expect(sent).not.toHaveBeenCalled();
     expect(authorize).not.toHaveBeenCalled();
+  });
+
+  it('denies a payment to an account that came from nowhere, even before anything untrusted was read', async () => {
+    const { tools, sent } = setup();
+    const context = call('untainted', ['Pay my rent, please.']);
+    await expect(
+      tools.sendMoney.call({ recipient: 'US133000000121212121212', amount: 1100, subject: 'rent' }, context),
+    ).rejects.toSatisfy((error) => AccessDeniedError.isInstance(error));
+    expect(sent).not.toHaveBeenCalled();
   });
 
   it('pays an account the user gave, or a trusted field showed, as the allow rules say', async () => {

@@ -29,21 +29,19 @@ rules:
     reason: the session read data labelled secret; a human checks what leaves
 
   - id: containment-untraced-targets
-    description: After untrusted content, an action aimed by nobody we trust is refused.
+    description: An action aimed by nobody we trust (not the user, not a trusted field) is refused.
     effect: deny
     when:
-      context.labels: { contains: tainted }
       any:
         - resource.effect: { ne: read }
         - resource.external: true
       not: { critical: { from: [user, trusted, requested] } }
-    reason: a critical argument came from untrusted content, not from the user or a trusted source
+    reason: a critical argument came neither from the user nor from a trusted source
 
   - id: containment-requested-targets-a-human-checks
     description: A target found only in content the user pointed at is checked by a human.
     effect: approve
     when:
-      context.labels: { contains: tainted }
       any:
         - resource.effect: { ne: read }
         - resource.external: true
@@ -51,10 +49,9 @@ rules:
     reason: a critical argument is only in content the user asked for; a human checks it
 
   - id: containment-no-untrusted-values
-    description: After untrusted content, no action carries a link, address or id only that content gave.
+    description: No action carries a link, address or id that only untrusted content gave.
     effect: deny
     when:
-      context.labels: { contains: tainted }
       any:
         - resource.effect: { ne: read }
         - resource.external: true

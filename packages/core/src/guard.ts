@@ -153,46 +153,113 @@ export function guard<Input, Output>(
   enforcement: Enforcement,
 ): GuardedTool<Input, Output> {
   assertToolDefinition(tool);
+  const loop = prepareLoop(
+    {
+      kind: tool.kind ?? 'tool',
+      name: tool.name,
+      effect: tool.effect,
+      target: tool.target,
+      inputSchema: tool.inputSchema,
+    },
+    enforcement,
+    'guard()',
+  );
+  // Bound once: a body written as a method keeps its `this`.
+  const execute = tool.execute.bind(tool);
+  return Object.freeze({
+    name: tool.name,
+    description: tool.description,
+    inputSchema: tool.inputSchema,
+    effect: tool.effect,
+    kind: loop.shape.kind,
+    target: tool.target,
+    call: (input: unknown, context?: CallContext) => loop.run(input, context, execute),
+  });
+}
+
+/** What one run of the loop learnt, for the enforcement point's outcome values. */
+export interface CallObservation {
+  principal?: Principal | undefined;
+  request?: ActionRequest | undefined;
+  decision?: Decision | undefined;
+  /** Set when this call's own approval gate paused it. */
+  paused?: ApprovalRequiredError | undefined;
+}
+
+/** The enforcement loop for one declared tool, with everything static settled once. */
+export interface PreparedLoop<Input> {
+  readonly shape: CallShape<Input>;
+  run<Output>(
+    input: unknown,
+    context: CallContext | undefined,
+    execute: ToolDefinition<Input, Output>['execute'],
+    observed?: CallObservation,
+  ): Promise<Output>;
+  /** Runs one hook of every obligation of `decision` with this loop's handlers and deadline. */
+  meet(
+    phase: 'before' | 'start' | 'after',
+    decision: Decision,
+    request: ActionRequest,
+    output: unknown,
+    callId: string,
+  ): Promise<void>;
+}
+
+/**
+ * Prepares the loop for one tool: validates the enforcement, resolves deadlines and obligation
+ * handlers once. Internal to core: `guard()` and the enforcement point are its two doors.
+ */
+export function prepareLoop<Input>(
+  declared: CallShape<Input>,
+  enforcement: Enforcement,
+  where: string,
+): PreparedLoop<Input> {
   assertEnforcement(enforcement);
-  const kind = tool.kind ?? 'tool';
   const newCallId = enforcement.newCallId ?? newRandomCallId;
   // What is static per tool is settled once, here, not on every call.
-  const deadlines = resolveStageDeadlines(enforcement.deadlines, 'guard(): enforcement.deadlines');
-  const shape: CallShape<Input> = Object.freeze({
-    kind,
-    name: tool.name,
-    effect: tool.effect,
-    target: tool.target,
-    inputSchema: tool.inputSchema,
-  });
+  const deadlines = resolveStageDeadlines(enforcement.deadlines, `${where}: enforcement.deadlines`);
+  const shape: CallShape<Input> = Object.freeze({ ...declared });
   const handlers = obligationHandlers(enforcement);
   const timedOut = (stage: GuardStage, callId: string) => () =>
-    stageTimeout(stage, deadlines[stage as keyof StageDeadlines], tool.name, callId);
+    stageTimeout(stage, deadlines[stage as keyof StageDeadlines], shape.name, callId);
 
-  async function call(rawInput: unknown, explicit?: CallContext): Promise<Output> {
+  async function run<Output>(
+    rawInput: unknown,
+    explicit: CallContext | undefined,
+    execute: ToolDefinition<Input, Output>['execute'],
+    observed?: CallObservation,
+  ): Promise<Output> {
     const context = mergeCallContext(enforcement.scope?.current(), explicit);
     const callId = context.callId ?? newCallId();
-    const descriptor = { kind, name: tool.name, effect: tool.effect, callId, target: tool.target };
+    const descriptor = {
+      kind: shape.kind,
+      name: shape.name,
+      effect: shape.effect,
+      callId,
+      target: shape.target,
+    };
     let recorded = false;
     try {
       // Not an async arrow: `runLoop` already returns a promise, and wrapping it in another one
       // would only add microtask hops to every call.
       return await enforcement.recorder.record(descriptor, (scope) => {
         recorded = true;
-        return runLoop(rawInput, context, callId, scope);
+        return runLoop(rawInput, context, callId, scope, execute, observed);
       });
     } catch (error) {
       if (recorded) throw error;
       // The recorder failed before the call started: nothing may run unlogged.
-      throw fault('record', error, tool.name, callId);
+      throw fault('record', error, shape.name, callId);
     }
   }
 
-  async function runLoop(
+  async function runLoop<Output>(
     rawInput: unknown,
     context: CallContext,
     callId: string,
     scope: AuditScope,
+    execute: ToolDefinition<Input, Output>['execute'],
+    observed: CallObservation | undefined,
   ): Promise<Output> {
     const progress: StageTracker = { stage: 'validate' };
     let executed = false;
@@ -208,10 +275,15 @@ export function guard<Input, Output>(
         progress,
       );
       scope.decided(request, decision);
+      if (observed) {
+        observed.principal = principal;
+        observed.request = request;
+        observed.decision = decision;
+      }
       if (decision.effect === 'deny') {
-        throw new AccessDeniedError(`Denied "${tool.name}": ${decision.reason}`, {
+        throw new AccessDeniedError(`Denied "${shape.name}": ${decision.reason}`, {
           stage: 'decide',
-          tool: tool.name,
+          tool: shape.name,
           callId,
           decision,
         });
@@ -252,7 +324,7 @@ export function guard<Input, Output>(
 
       progress.stage = 'execute';
       executed = true;
-      output = await tool.execute(input, {
+      output = await execute(input, {
         principal,
         request,
         decision,
@@ -264,12 +336,17 @@ export function guard<Input, Output>(
       progress.stage = 'obligation';
       await meetObligations('after', decision, request, output, callId);
     } catch (error) {
+      // Only this call's own gate pauses it; an ApprovalRequiredError from a guard nested in the
+      // body is that inner call's business.
+      if (observed && progress.stage === 'approve' && ApprovalRequiredError.isInstance(error)) {
+        observed.paused = error;
+      }
       // Once the body ran, the call is an error, never a denial: its side effect has happened.
       const final = !executed
-        ? classify(progress.stage, error, tool.name, callId)
+        ? classify(progress.stage, error, shape.name, callId)
         : progress.stage === 'execute'
           ? error
-          : failedAfter('obligation', error, tool.name, callId);
+          : failedAfter('obligation', error, shape.name, callId);
       const settling = settle(scope, outcomeOf(final, executed), executed, callId);
       if (settling) await settling;
       throw final;
@@ -313,7 +390,9 @@ export function guard<Input, Output>(
   ): void | Promise<void> {
     // Before the body, an unrecorded call is refused; after it, the action happened all the same.
     const failed = (error: unknown): Error =>
-      executed ? failedAfter('record', error, tool.name, callId) : fault('record', error, tool.name, callId);
+      executed
+        ? failedAfter('record', error, shape.name, callId)
+        : fault('record', error, shape.name, callId);
     let recorded: void | Promise<void>;
     try {
       recorded = scope.result(outcome);
@@ -331,8 +410,8 @@ export function guard<Input, Output>(
 
   async function obtainApproval(request: ActionRequest, decision: Decision, context: CallContext) {
     if (!enforcement.approvals) {
-      throw new ApprovalDeniedError(`"${tool.name}" needs approval and no approval gate is configured`, {
-        tool: tool.name,
+      throw new ApprovalDeniedError(`"${shape.name}" needs approval and no approval gate is configured`, {
+        tool: shape.name,
         callId: request.callId,
         decision,
       });
@@ -348,8 +427,8 @@ export function guard<Input, Output>(
     );
     if (outcome?.status === 'approved' && typeof outcome.approvalId === 'string') return outcome.approvalId;
     if (outcome?.status === 'denied') {
-      throw new ApprovalDeniedError(`Approval refused for "${tool.name}": ${outcome.reason}`, {
-        tool: tool.name,
+      throw new ApprovalDeniedError(`Approval refused for "${shape.name}": ${outcome.reason}`, {
+        tool: shape.name,
         callId: request.callId,
         decision,
         approvalId: outcome.approvalId,
@@ -358,15 +437,7 @@ export function guard<Input, Output>(
     throw new TypeError('Approval gate returned a value that is not an ApprovalOutcome');
   }
 
-  return Object.freeze({
-    name: tool.name,
-    description: tool.description,
-    inputSchema: tool.inputSchema,
-    effect: tool.effect,
-    kind,
-    target: tool.target,
-    call,
-  });
+  return Object.freeze({ shape, run, meet: meetObligations });
 }
 
 /** A call to evaluate: the declared tool, the raw input and the call id. */
@@ -441,7 +512,7 @@ interface StageTracker {
 }
 
 /** What is static about a call: the declared tool. */
-interface CallShape<Input> {
+export interface CallShape<Input> {
   readonly kind: ActionKind;
   readonly name: string;
   readonly effect: Effect;

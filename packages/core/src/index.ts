@@ -30,6 +30,13 @@ export type {
 } from './detect-secrets.js';
 export { DEFAULT_SECRET_DETECTORS, findSecrets, REDACTED_SECRET, redactSecrets } from './detect-secrets.js';
 export type {
+  EnforcedOutcome,
+  EnforcedTool,
+  EnforcementPoint,
+  PreparedCall,
+} from './enforcement-point.js';
+export { createEnforcementPoint, isEnforced, markEnforced } from './enforcement-point.js';
+export type {
   AccessDeniedErrorOptions,
   AfterExecutionStage,
   CallFailedErrorOptions,

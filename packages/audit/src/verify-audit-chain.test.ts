@@ -156,13 +156,13 @@ describe('verifyAuditChain', () => {
     expect(await verifyLines(lines)).toMatchObject({ ok: false, problem: 'bad-checkpoint', position: 10 });
   });
 
-  it('rejects checkpoints signed by another key, and says which', async () => {
+  it('says the key does not match when checkpoints are signed by another key (not tampering)', async () => {
     writeFileSync(path(), pristine.map((line) => `${line}\n`).join(''));
     const verdict = await verifyAuditChain(createFileChainStore({ path: path() }), {
       publicKey: other.publicKey,
     });
-    expect(verdict).toMatchObject({ ok: false, problem: 'bad-checkpoint', position: 10 });
-    expect(verdict.ok ? '' : verdict.message).toMatch(/signed by key/);
+    expect(verdict).toMatchObject({ ok: false, problem: 'wrong-key', position: 10 });
+    expect(verdict.ok ? '' : verdict.message).toMatch(/does not match this log/);
   });
 
   it('reports an unsigned tail when records follow the last checkpoint', async () => {
@@ -174,7 +174,13 @@ describe('verifyAuditChain', () => {
       checkpointIntervalMillis: 0,
     });
     for (let index = 0; index < 6; index += 1) await chain.append({ type: 'event', data: { index } });
+    // With a public key, an unsigned tail fails unless explicitly allowed.
     expect(await verifyAuditChain(store, { publicKey })).toMatchObject({
+      ok: false,
+      problem: 'unsigned-tail',
+      position: 5,
+    });
+    expect(await verifyAuditChain(store, { publicKey, allowUnsignedTail: true })).toMatchObject({
       ok: true,
       records: 7,
       checkpoints: 1,

@@ -25,7 +25,13 @@ export type ChainProblem =
   /** A record differs from the checkpoint anchored for it outside the chain: the chain was rewritten. */
   | 'anchor-mismatch'
   /** The chain ends before a record an anchored checkpoint covers: records were cut off the end. */
-  | 'truncated';
+  | 'truncated'
+  /** Checkpoints are signed by another key than the one given: the key does not match (no tampering shown). */
+  | 'wrong-key'
+  /** With a public key: no signed checkpoint covers the log, or no anchors back it (a rebuilt log). */
+  | 'unsigned'
+  /** With a public key: records follow the last signed checkpoint (allowed only with `allowUnsignedTail`). */
+  | 'unsigned-tail';
 
 /** The verdict on a chain. */
 export type AuditChainVerification =
@@ -58,6 +64,12 @@ export type AuditChainVerification =
 export interface VerifyAuditChainOptions {
   /** The Ed25519 public key (or the private key, or PEM) whose checkpoint signatures to check. */
   readonly publicKey?: KeyObject | string | undefined;
+  /**
+   * With a public key, records after the last signed checkpoint fail the verification (nothing
+   * proves they were not appended by someone else); `true` accepts them and reports them as
+   * `unsignedTail`. Default `false`.
+   */
+  readonly allowUnsignedTail?: boolean | undefined;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -127,6 +139,12 @@ export async function verifyAuditChain(
       return broken('broken-link', 'the record does not link to the hash of the record before it');
     }
     if (record.type === 'checkpoint') {
+      if (publicKey && record.data.keyId !== keyId) {
+        return broken(
+          'wrong-key',
+          `the checkpoint was signed by key ${String(record.data.keyId)}: the public key given (${keyId}) does not match this log`,
+        );
+      }
       const problem = checkCheckpoint(record, previous, publicKey, keyId);
       if (problem) return broken('bad-checkpoint', problem);
       checkpoints += 1;
@@ -151,12 +169,38 @@ export async function verifyAuditChain(
       `the log ends here, but an anchored checkpoint covers sequence ${lastAnchored}`,
     );
   }
+  const unsignedTail = position - 1 - signedThrough;
+  if (publicKey) {
+    // A signature proves what it covers, and only that: a log with no signed checkpoint (or one
+    // rebuilt from scratch, whose anchors are gone) proves nothing, and records after the last
+    // checkpoint could have been appended by anyone who can write the log.
+    if (checkpoints === 0) {
+      return broken('unsigned', 'no checkpoint signed by the given key covers the log');
+    }
+    if (anchors.size === 0) {
+      return broken(
+        'unsigned',
+        'the anchors are missing or empty: nothing outside the log backs its checkpoints (it may have been rebuilt)',
+      );
+    }
+    if (unsignedTail > 0 && options.allowUnsignedTail !== true) {
+      const first = signedThrough + 1;
+      return {
+        ok: false,
+        problem: 'unsigned-tail',
+        position: first,
+        sequence: first,
+        records: first,
+        message: `line ${first + 1} (sequence ${first}): ${unsignedTail} record(s) after the last signed checkpoint (sequence ${signedThrough}) are covered by no signature`,
+      };
+    }
+  }
   return {
     ok: true,
     records: position,
     checkpoints,
     signedThrough,
-    unsignedTail: position - 1 - signedThrough,
+    unsignedTail,
     signatures: publicKey ? 'verified' : 'unchecked',
     head,
   };
@@ -174,8 +218,7 @@ function checkCheckpoint(
   if (algorithm !== 'Ed25519' || typeof signature !== 'string')
     return 'the checkpoint carries no Ed25519 signature';
   if (!publicKey) return undefined;
-  if (record.data.keyId !== keyId)
-    return `the checkpoint was signed by key ${String(record.data.keyId)}, not ${keyId}`;
+  if (record.data.keyId !== keyId) return `the checkpoint was signed by another key than ${keyId}`;
   const valid = verify(null, checkpointPayload(upTo, head), publicKey, Buffer.from(signature, 'base64url'));
   return valid ? undefined : 'the checkpoint signature does not verify';
 }

@@ -94,10 +94,12 @@ describe('palisade audit verify', () => {
     expect(JSON.parse(json.out())).toMatchObject({ ok: false, problem: 'hash-mismatch', position: 3 });
   });
 
-  it('rejects checkpoints signed by another key', async () => {
+  it('says the key does not match (not tampered) for checkpoints signed by another key', async () => {
     const { io, out } = fakeIo();
     expect(await run(['verify', 'audit.jsonl', '--public-key', 'other.pub.pem'], io)).toBe(1);
-    expect(out()).toMatch(/bad-checkpoint at line 5/);
+    expect(out()).toMatch(/^KEY MISMATCH /);
+    expect(out()).toMatch(/wrong-key at line 5.*does not match this log/);
+    expect(out()).not.toMatch(/TAMPERED/);
   });
 
   it('recognises a span file handed to verify', async () => {

@@ -17,7 +17,9 @@ const USAGE = `Usage: palisade audit <verify|tail|export> <log> [options]
 
 Options:
   --public-key <file>  verify: the Ed25519 public key (PEM) that signs checkpoints, or
-                       PALISADE_AUDIT_PUBLIC_KEY_FILE; without it signatures are not checked
+                       PALISADE_AUDIT_PUBLIC_KEY_FILE; without it signatures are not checked.
+                       With it, the log fails unless a signed, anchored checkpoint covers it all
+  --allow-unsigned-tail verify: accept records after the last signed checkpoint (reported)
   --table <name>       Postgres table (default palisade_audit_chain)
   -n, --lines <n>      tail: how many records (default 20)
   --type <type>        tail/export: only intent, result, event or checkpoint records
@@ -40,6 +42,7 @@ function parseValues(args: string[]) {
     strict: true,
     options: {
       'public-key': { type: 'string' },
+      'allow-unsigned-tail': { type: 'boolean', default: false },
       table: { type: 'string' },
       lines: { type: 'string', short: 'n' },
       type: { type: 'string' },
@@ -172,14 +175,29 @@ async function verify(
   values: Values,
   io: CliIo,
 ): Promise<number> {
-  const verdict: AuditChainVerification = await verifyAuditChain(store, { publicKey });
+  const verdict: AuditChainVerification = await verifyAuditChain(store, {
+    publicKey,
+    allowUnsignedTail: values['allow-unsigned-tail'],
+  });
   if (values.json) {
     io.stdout(`${JSON.stringify(verdict, null, 2)}\n`);
     return verdict.ok ? 0 : 1;
   }
   if (!verdict.ok) {
+    // Only a broken link is evidence of tampering; a key that does not match, or a log no signature
+    // covers (wholly or at its end), is reported as what it is.
+    const heading =
+      verdict.problem === 'wrong-key'
+        ? 'KEY MISMATCH'
+        : verdict.problem === 'unsigned' || verdict.problem === 'unsigned-tail'
+          ? 'UNSIGNED'
+          : 'TAMPERED';
+    const hint =
+      verdict.problem === 'unsigned-tail'
+        ? '  (pass --allow-unsigned-tail to accept records not yet covered by a checkpoint)\n'
+        : '';
     io.stdout(
-      `TAMPERED ${target}\n  ${verdict.problem} at ${verdict.message}\n  ${verdict.records} record(s) verified before it\n`,
+      `${heading} ${target}\n  ${verdict.problem} at ${verdict.message}\n  ${verdict.records} record(s) verified before it\n${hint}`,
     );
     if (verdict.position === 0 && verdict.problem === 'malformed' && (await looksLikeSpans(store))) {
       io.stdout(

@@ -19,41 +19,19 @@
  */
 
 import { createToolApproval, guardTools } from '@palisade/ai-sdk';
-import {
-  type CredentialVerifier,
-  type Decider,
-  type Enforcement,
-  guard,
-  type Principal,
-} from '@palisade/core';
+import { guard } from '@palisade/core';
 import { type ModelMessage, type ToolExecutionOptions, tool } from 'ai';
 import { z } from 'zod';
-import { percentile } from './support.js';
+import { allowAllEnforcement, percentile } from './support.js';
 
 const SAMPLES = Number(process.env.ADAPTER_BENCH_SAMPLES ?? 20_000);
 const WARMUP = 2_000;
 
-const principal: Principal = {
-  agent: { id: 'spiffe://bank.example/agent/banker', name: 'banker' },
+const enforcement = allowAllEnforcement({
+  agent: 'spiffe://bank.example/agent/banker',
   user: { id: 'alice', roles: ['customer'] },
-  delegation: ['alice', 'spiffe://bank.example/agent/banker'],
-  scopes: [],
-  claims: {},
-};
-const verifier: CredentialVerifier = { verify: async () => principal };
-const decision = {
-  effect: 'allow',
-  reason: 'allowed',
-  ruleIds: ['customers-may-read'],
-  policyVersion: 'sha256:v1',
-  obligations: [],
-} as const;
-const decider: Decider = { decide: async () => decision };
-const enforcement: Enforcement = {
-  verifier,
-  decider,
-  recorder: { record: (_call, run) => run({ decided() {}, async intent() {}, result() {} }) },
-};
+  ruleId: 'customers-may-read',
+});
 
 const inputSchema = z.object({ account: z.string(), days: z.number().int().positive() });
 const body = async ({ account, days }: { account: string; days: number }) => ({

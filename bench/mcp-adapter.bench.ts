@@ -18,42 +18,19 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import {
-  type CredentialVerifier,
-  type Decider,
-  type Enforcement,
-  guard,
-  type Principal,
-  type StandardSchemaV1,
-} from '@palisade/core';
+import { guard, type StandardSchemaV1 } from '@palisade/core';
 import { guardClient, guardServer } from '@palisade/mcp';
 import { z } from 'zod';
-import { percentile } from './support.js';
+import { allowAllEnforcement, percentile } from './support.js';
 
 const SAMPLES = Number(process.env.ADAPTER_BENCH_SAMPLES ?? 20_000);
 const WARMUP = 2_000;
 
-const principal: Principal = {
-  agent: { id: 'spiffe://acme.example/agent/support-bot', name: 'support-bot' },
+const enforcement = allowAllEnforcement({
+  agent: 'spiffe://acme.example/agent/support-bot',
   user: { id: 'alice', roles: ['support'] },
-  delegation: ['alice', 'spiffe://acme.example/agent/support-bot'],
-  scopes: [],
-  claims: {},
-};
-const verifier: CredentialVerifier = { verify: async () => principal };
-const decision = {
-  effect: 'allow',
-  reason: 'allowed',
-  ruleIds: ['read-tickets'],
-  policyVersion: 'sha256:v1',
-  obligations: [],
-} as const;
-const decider: Decider = { decide: async () => decision };
-const enforcement: Enforcement = {
-  verifier,
-  decider,
-  recorder: { record: (_call, run) => run({ decided() {}, async intent() {}, result() {} }) },
-};
+  ruleId: 'read-tickets',
+});
 const catalog = { get_ticket: { effect: 'read' as const, target: 'helpdesk' } };
 
 const result = { content: [{ type: 'text' as const, text: 'Ticket T-1: printer on fire' }] };

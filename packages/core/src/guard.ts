@@ -303,6 +303,20 @@ export function prepareLoop<Input>(
       let approvalId: string | undefined;
       if (decision.effect === 'approve') {
         approvalId = await obtainApproval(request, decision, context);
+        if (!resuming) {
+          // The gate waited for a person, maybe for minutes: the credential (revocation included)
+          // and the policy are checked again, on exactly the approved input, before anything runs.
+          const again = await decideCall(shape, input, callId, context, enforcement, deadlines, progress);
+          if (again.decision.effect === 'deny') {
+            throw new AccessDeniedError(`Denied "${shape.name}": ${again.decision.reason}`, {
+              stage: 'decide',
+              tool: shape.name,
+              callId,
+              decision: again.decision,
+            });
+          }
+          progress.stage = 'approve';
+        }
       }
 
       if (!resuming) {

@@ -45,15 +45,23 @@ if (!built) {
   console.warn('SKIPPED: packages are not built (run `npx -y pnpm@10 build`); tarball tests are skipped');
 }
 
-/** The packages a typical app installs: the umbrella and what it depends on. */
-const APP_PACKAGES = [
-  'palisade',
-  '@palisade/core',
-  '@palisade/identity',
-  '@palisade/policy',
-  '@palisade/approval',
-  '@palisade/audit',
-];
+/**
+ * The packages a typical app installs: the umbrella and every package of ours it depends on,
+ * transitively, so that nothing is looked up in the registry.
+ */
+const APP_PACKAGES = ((): string[] => {
+  const byName = new Map(packages.map(({ manifest }) => [manifest.name, manifest]));
+  const found = new Set<string>();
+  const visit = (name: string): void => {
+    if (found.has(name)) return;
+    found.add(name);
+    for (const dependency of Object.keys(byName.get(name)?.dependencies ?? {})) {
+      if (byName.has(dependency)) visit(dependency);
+    }
+  };
+  visit('palisade');
+  return [...found];
+})();
 
 /** pnpm, as the repository runs it: from the environment under `pnpm test`, else through npx. */
 function pnpm(args: string[], cwd: string): string {

@@ -66,3 +66,4 @@ export type { Screener, ScreenerOptions, ScreeningResult } from './screener.js';
 export { combineSignals, createScreener, DEFAULT_SCREENING_THRESHOLD } from './screener.js';
 export { spotlight } from './spotlight.js';
 export type { SpanAttributeValue, SpanLike, TracerLike } from './telemetry.js';
+export type { WebCryptoKey } from './web-crypto-key.js';

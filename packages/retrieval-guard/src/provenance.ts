@@ -1,5 +1,6 @@
 import type { RetrievedDocument } from './document.js';
 import { hmacHex, hmacVerifyHex, sha256Hex } from './internal/web-crypto.js';
+import type { WebCryptoKey } from './web-crypto-key.js';
 
 /** What ingestion records in `metadata.provenance`, and retrieval checks. */
 export interface ProvenanceRecord {
@@ -17,7 +18,7 @@ export interface ProvenanceRecord {
 export interface SealOptions {
   readonly source: string;
   /** HMAC-SHA-256 key of the source; the record is signed when given. */
-  readonly key?: CryptoKey | undefined;
+  readonly key?: WebCryptoKey | undefined;
   /** Ingestion time (default: now). */
   readonly ingestedAt?: Date | undefined;
 }
@@ -61,7 +62,7 @@ export interface SourceRule {
   /** Documents older than this (since ingestion) are withheld. */
   readonly maxAgeMs?: number | undefined;
   /** The source's HMAC key: its documents must carry a valid signature. */
-  readonly key?: CryptoKey | undefined;
+  readonly key?: WebCryptoKey | undefined;
 }
 
 /** Options of {@link createProvenanceCheck}. */

@@ -4,6 +4,7 @@ import { createNameFinder } from './internal/name-detector.js';
 import { scanSecrets } from './internal/secret-scan.js';
 import { findEmails, findIbans, findIpAddresses, findNumbers } from './internal/structured-detectors.js';
 import { hmacHex } from './internal/web-crypto.js';
+import type { WebCryptoKey } from './web-crypto-key.js';
 
 /** What a redacted value becomes: `[REDACTED:email]`, a keyed hash `[email:3f9a…]`, or nothing. */
 export type RedactionMode = 'mask' | 'hash' | 'remove';
@@ -35,7 +36,7 @@ export interface RedactorOptions extends RedactionRule {
    * HMAC-SHA-256 key for `hash` mode, so equal values hash alike without being recoverable; a
    * random key per redactor when omitted.
    */
-  readonly hashKey?: CryptoKey | undefined;
+  readonly hashKey?: WebCryptoKey | undefined;
 }
 
 /** The outcome of one redaction: the new text and what was replaced (types and offsets only). */
@@ -134,8 +135,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     if (typeof detector?.find !== 'function')
       throw new TypeError('createRedactor(): detectors must have find()');
   }
-  let keyPromise: Promise<CryptoKey> | undefined;
-  const hashKey = (): Promise<CryptoKey> => {
+  let keyPromise: Promise<WebCryptoKey> | undefined;
+  const hashKey = (): Promise<WebCryptoKey> => {
     keyPromise ??=
       options.hashKey !== undefined
         ? Promise.resolve(options.hashKey)

@@ -6,6 +6,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@palisade/source'] } },
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // `node:sqlite` announces itself as experimental in every worker that opens the SQLite store;
+    // the notice says nothing about the code under test. Other warnings still print.
+    execArgv: ['--disable-warning=ExperimentalWarning'],
     projects: [
       {
         extends: true,

@@ -30,11 +30,27 @@ const approve: Decision = {
   obligations: [{ type: 'consume-limit' }],
 };
 
-function world() {
+/**
+ * `whileWaiting`: the gate blocks until a person decides (wait mode) instead of pausing the call,
+ * and the authority may change while it waits.
+ */
+function world(
+  whileWaiting?: (state: {
+    revoked: boolean;
+    ruleTightened: boolean;
+    grantHeld: boolean;
+    limitLeft: number;
+  }) => void,
+) {
   const state = { revoked: false, ruleTightened: false, grantHeld: true, limitLeft: 1 };
   const consumed: string[] = [];
   const gate: ApprovalGate = {
     async authorize(_request: ActionRequest, _decision: Decision, options: AuthorizeOptions) {
+      if (options.approvalId === undefined && whileWaiting) {
+        whileWaiting(state);
+        consumed.push('ap-1');
+        return { status: 'approved', approvalId: 'ap-1' };
+      }
       if (options.approvalId === undefined) {
         throw new ApprovalRequiredError({
           approvalId: 'ap-1',
@@ -99,6 +115,21 @@ function world() {
   };
 }
 
+const withdrawals: Record<string, (state: ReturnType<typeof world>['state']) => void> = {
+  'the token was revoked': (state) => {
+    state.revoked = true;
+  },
+  'the rule was tightened': (state) => {
+    state.ruleTightened = true;
+  },
+  'the grant was withdrawn': (state) => {
+    state.grantHeld = false;
+  },
+  'the limit was spent': (state) => {
+    state.limitLeft = 0;
+  },
+};
+
 describe('attack: resume an approved call after its authority was withdrawn', () => {
   it('baseline: with authority intact, the resume consumes the approval and runs once', async () => {
     const w = world();
@@ -108,21 +139,6 @@ describe('attack: resume an approved call after its authority was withdrawn', ()
     expect(w.body).toHaveBeenCalledOnce();
   });
 
-  const withdrawals: Record<string, (state: ReturnType<typeof world>['state']) => void> = {
-    'the token was revoked': (state) => {
-      state.revoked = true;
-    },
-    'the rule was tightened': (state) => {
-      state.ruleTightened = true;
-    },
-    'the grant was withdrawn': (state) => {
-      state.grantHeld = false;
-    },
-    'the limit was spent': (state) => {
-      state.limitLeft = 0;
-    },
-  };
-
   for (const [what, withdraw] of Object.entries(withdrawals)) {
     it(`${what}: the resume is refused before the approval is consumed; the body never runs`, async () => {
       const w = world();
@@ -131,6 +147,23 @@ describe('attack: resume an approved call after its authority was withdrawn', ()
       const error = await w.resume().catch((caught: unknown) => caught);
       expect(AccessDeniedError.isInstance(error)).toBe(true);
       expect(w.consumed).toEqual([]);
+      expect(w.body).not.toHaveBeenCalled();
+    });
+  }
+});
+
+describe('attack: let an approval obtained by waiting outlive a withdrawn authority', () => {
+  it('baseline: with authority intact, the waited-for approval runs the body once', async () => {
+    const w = world(() => undefined);
+    await expect(w.pause()).resolves.toBe('sent');
+    expect(w.body).toHaveBeenCalledOnce();
+  });
+
+  for (const [what, withdraw] of Object.entries(withdrawals)) {
+    it(`${what} while the reviewer decided: the call is refused after the wait; the body never runs`, async () => {
+      const w = world(withdraw);
+      const error = await w.pause().catch((caught: unknown) => caught);
+      expect(AccessDeniedError.isInstance(error)).toBe(true);
       expect(w.body).not.toHaveBeenCalled();
     });
   }
